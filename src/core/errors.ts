@@ -1,0 +1,27 @@
+/**
+ * Cohort's own errors: a small set of classes with a stable snake_case `code` that users see.
+ * TikTok answers are not errors of this kind: they are classified (partners/tiktok/errors.ts).
+ */
+export class CohortError extends Error {
+  constructor(
+    /** Stable machine-readable code, e.g. `config_invalid`. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input from a caller: HTTP 400, never retried. */
+export class ValidationError extends CohortError {}
+
+/** The thing asked for does not exist in this workspace: HTTP 404. */
+export class NotFoundError extends CohortError {}
+
+/** Settings are invalid: the process exits with code 78 (EX_CONFIG) after listing every bad key. */
+export class ConfigError extends CohortError {
+  constructor(readonly problems: readonly string[]) {
+    super('config_invalid', `invalid settings:\n  - ${problems.join('\n  - ')}`);
+  }
+}
