@@ -49,10 +49,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ov
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(SETTINGS) as SettingKey[]) {
     const [envName, schema] = SETTINGS[key];
-    const given = overrides[key] ?? emptyToUndefined(env[envName]);
+    const fromFlag = overrides[key] !== undefined;
+    const given = fromFlag ? overrides[key] : emptyToUndefined(env[envName]);
     const parsed = (schema as z.ZodType).safeParse(given === undefined ? undefined : String(given));
     if (parsed.success) out[key] = parsed.data;
-    else problems.push(`${envName}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    else problems.push(`${envName}${fromFlag ? ' (given as a flag)' : ''}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   }
   if (Boolean(out.tiktokAppId) !== Boolean(out.tiktokAppSecret)) {
     problems.push('TIKTOK_APP_ID and TIKTOK_APP_SECRET: set both (real TikTok) or neither (built-in emulator)');
