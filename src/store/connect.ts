@@ -1,0 +1,71 @@
+/**
+ * Opens the store named by `--database` / COHORT_DATABASE_URL: a SQLite path (default
+ * `./data/cohort.db`, WAL) or `postgres://…`, and applies pending migrations. The two adapters differ
+ * only here and in a few dialect switches (claims use SKIP LOCKED on Postgres); every query is shared.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import pg from 'pg';
+import { CohortError } from '../core/errors.ts';
+import { migrationProvider, type Dialect } from './migrations.ts';
+import type { DB } from './schema.ts';
+
+export interface Opened {
+  db: Kysely<DB>;
+  dialect: Dialect;
+}
+
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
+
+/** BEGIN IMMEDIATE: a write transaction takes the lock up front, so two processes never deadlock on upgrade. */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+function openSqlite(url: string): Kysely<DB> {
+  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes (kill -9), not power loss
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('foreign_keys = ON');
+  return new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+}
+
+function openPostgres(url: string): Kysely<DB> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // int8 (counts, epoch-ms times, ids) as numbers: every value we store fits in 2^53.
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+  });
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Opens and migrates. Throws CohortError('database_unavailable') with the reason when it cannot. */
+export async function openDatabase(url: string): Promise<Opened> {
+  const dialect: Dialect = isPostgresUrl(url) ? 'postgres' : 'sqlite';
+  const db = dialect === 'postgres' ? openPostgres(url) : openSqlite(url);
+  const { error } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
+  if (error) {
+    await db.destroy().catch(() => undefined);
+    const why = error instanceof Error ? error.message : String(error);
+    throw new CohortError('database_unavailable', `cannot open or migrate the ${dialect} database: ${why}`);
+  }
+  return { db, dialect };
+}

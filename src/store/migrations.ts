@@ -1,0 +1,178 @@
+/**
+ * Versioned migrations, applied at start (Kysely's Migrator). Frozen once released: a change is a new
+ * numbered migration, never an edit. They use `Kysely<any>` and import nothing from the app, so that
+ * later code changes cannot alter what an old migration does.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- migrations must not depend on the app's table types (Kysely docs) */
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+function m0001(dialect: Dialect): Migration {
+  // SQLite needs exactly `integer primary key` for a rowid alias; Postgres gets a 64-bit identity.
+  const id = (t: any) =>
+    dialect === 'sqlite'
+      ? t.addColumn('id', 'integer', (c: any) => c.primaryKey().autoIncrement())
+      : t.addColumn('id', 'bigserial', (c: any) => c.primaryKey());
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('workspaces')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('default_country', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await id(db.schema.createTable('profiles'))
+        .addColumn('workspace_id', 'text', (c: any) => c.notNull())
+        .addColumn('external_id', 'text', (c: any) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('phone', 'text')
+        .addColumn('first_name', 'text')
+        .addColumn('last_name', 'text')
+        .addColumn('country', 'text')
+        .addColumn('language', 'text')
+        .addColumn('idfa', 'text')
+        .addColumn('gaid', 'text')
+        .addColumn('ads_tracking_enabled', 'integer')
+        .addColumn('custom', 'text', (c: any) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'bigint', (c: any) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c: any) => c.notNull())
+        .addUniqueConstraint('profiles_workspace_external_uq', ['workspace_id', 'external_id'])
+        .execute();
+
+      await id(db.schema.createTable('events'))
+        .addColumn('workspace_id', 'text', (c: any) => c.notNull())
+        .addColumn('external_id', 'text', (c: any) => c.notNull())
+        .addColumn('name', 'text', (c: any) => c.notNull())
+        .addColumn('time', 'bigint', (c: any) => c.notNull())
+        .addColumn('properties', 'text', (c: any) => c.notNull().defaultTo('{}'))
+        .addColumn('received_at', 'bigint', (c: any) => c.notNull())
+        .execute();
+      await db.schema.createIndex('events_profile_idx').on('events').columns(['workspace_id', 'external_id', 'time']).execute();
+
+      await db.schema
+        .createTable('canvases')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('launched_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('canvases_workspace_idx').on('canvases').columns(['workspace_id', 'status']).execute();
+      await db.schema
+        .createTable('canvas_versions')
+        .addColumn('canvas_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('canvas_versions_pk', ['canvas_id', 'version'])
+        .execute();
+
+      await id(db.schema.createTable('entries'))
+        .addColumn('workspace_id', 'text', (c: any) => c.notNull())
+        .addColumn('canvas_id', 'text', (c: any) => c.notNull())
+        .addColumn('version', 'integer', (c: any) => c.notNull())
+        .addColumn('profile_id', 'bigint', (c: any) => c.notNull())
+        .addColumn('external_id', 'text', (c: any) => c.notNull())
+        .addColumn('step_id', 'text')
+        .addColumn('status', 'text', (c: any) => c.notNull())
+        .addColumn('due_at', 'bigint')
+        .addColumn('step_entered_at', 'bigint', (c: any) => c.notNull())
+        .addColumn('entered_at', 'bigint', (c: any) => c.notNull())
+        .addColumn('exited_at', 'bigint')
+        .addColumn('exit_requested', 'integer', (c: any) => c.notNull().defaultTo(0))
+        .addColumn('context', 'text')
+        .addColumn('dispatch_id', 'text')
+        .addColumn('lease_id', 'text')
+        .addColumn('lease_expires_at', 'bigint')
+        .addColumn('claim_count', 'integer', (c: any) => c.notNull().defaultTo(0))
+        .execute();
+      // The worker's claim query: active entries by due time (engine/worker.ts).
+      await db.schema.createIndex('entries_due_idx').on('entries').column('due_at').where(sql.ref('status'), '=', 'active').execute();
+      await db.schema.createIndex('entries_canvas_profile_idx').on('entries').columns(['canvas_id', 'profile_id']).execute();
+      await db.schema.createIndex('entries_profile_idx').on('entries').columns(['workspace_id', 'external_id']).execute();
+
+      await id(db.schema.createTable('launch_jobs'))
+        .addColumn('workspace_id', 'text', (c: any) => c.notNull())
+        .addColumn('canvas_id', 'text', (c: any) => c.notNull())
+        .addColumn('version', 'integer', (c: any) => c.notNull())
+        .addColumn('run_at', 'bigint', (c: any) => c.notNull())
+        .addColumn('cursor', 'bigint', (c: any) => c.notNull().defaultTo(0))
+        .addColumn('status', 'text', (c: any) => c.notNull())
+        .addColumn('entered', 'bigint', (c: any) => c.notNull().defaultTo(0))
+        .addColumn('lease_id', 'text')
+        .addColumn('lease_expires_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('launch_jobs_due_idx').on('launch_jobs').column('run_at').where(sql.ref('status'), '=', 'pending').execute();
+
+      await db.schema
+        .createTable('step_counts')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('canvas_id', 'text', (c) => c.notNull())
+        .addColumn('step_id', 'text', (c) => c.notNull())
+        .addColumn('metric', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('minute', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('step_counts_pk', ['canvas_id', 'step_id', 'metric', 'reason', 'minute'])
+        .execute();
+
+      await id(db.schema.createTable('sync_items'))
+        .addColumn('workspace_id', 'text', (c: any) => c.notNull())
+        .addColumn('canvas_id', 'text', (c: any) => c.notNull())
+        .addColumn('step_id', 'text', (c: any) => c.notNull())
+        .addColumn('entry_id', 'bigint', (c: any) => c.notNull())
+        .addColumn('profile_id', 'bigint', (c: any) => c.notNull())
+        .addColumn('external_id', 'text', (c: any) => c.notNull())
+        .addColumn('advertiser_id', 'text')
+        .addColumn('audience_id', 'text')
+        .addColumn('action', 'text', (c: any) => c.notNull())
+        .addColumn('email_sha256', 'text')
+        .addColumn('phone_sha256', 'text')
+        .addColumn('idfa_sha256', 'text')
+        .addColumn('aaid_sha256', 'text')
+        .addColumn('outcome', 'text', (c: any) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('created_at', 'bigint', (c: any) => c.notNull())
+        .addColumn('due_at', 'bigint')
+        .addColumn('settled_at', 'bigint')
+        .addColumn('lease_id', 'text')
+        .addColumn('lease_expires_at', 'bigint')
+        .addColumn('claim_count', 'integer', (c: any) => c.notNull().defaultTo(0))
+        .addColumn('failed_attempts', 'integer', (c: any) => c.notNull().defaultTo(0))
+        .execute();
+      // The sender's claim query: pending items, oldest first (sync/).
+      await db.schema.createIndex('sync_items_pending_idx').on('sync_items').columns(['due_at', 'id']).where(sql.ref('outcome'), '=', 'pending').execute();
+      await db.schema.createIndex('sync_items_profile_idx').on('sync_items').columns(['workspace_id', 'external_id']).execute();
+
+      await id(db.schema.createTable('webhook_deliveries'))
+        .addColumn('workspace_id', 'text', (c: any) => c.notNull())
+        .addColumn('canvas_id', 'text', (c: any) => c.notNull())
+        .addColumn('step_id', 'text', (c: any) => c.notNull())
+        .addColumn('entry_id', 'bigint', (c: any) => c.notNull())
+        .addColumn('ok', 'integer', (c: any) => c.notNull())
+        .addColumn('http_status', 'integer')
+        .addColumn('error', 'text')
+        .addColumn('attempts', 'integer', (c: any) => c.notNull())
+        .addColumn('created_at', 'bigint', (c: any) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_deliveries_canvas_idx').on('webhook_deliveries').columns(['canvas_id', 'step_id']).execute();
+    },
+  };
+}
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => ({ '0001_initial': m0001(dialect) }) };
+}

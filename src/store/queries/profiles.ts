@@ -1,0 +1,147 @@
+import type { Selectable } from 'kysely';
+import type { Json, Profile, ProfilePatch, ProfileQueries } from '../port.ts';
+import type { ProfilesTable } from '../schema.ts';
+import { chunks, parseJsonObject, type QueryContext } from './context.ts';
+
+type Row = Selectable<ProfilesTable>;
+type NewRow = Omit<Row, 'id'>;
+
+export function profileQueries({ db, dialect }: QueryContext): ProfileQueries {
+  async function existingByExternalId(workspaceId: string, externalIds: readonly string[], forUpdate: boolean): Promise<Map<string, Row>> {
+    const found = new Map<string, Row>();
+    for (const part of chunks(externalIds)) {
+      let q = db.selectFrom('profiles').selectAll().where('workspace_id', '=', workspaceId).where('external_id', 'in', part);
+      // Postgres READ COMMITTED: lock the rows we merge into, so two concurrent tracks of one user both land.
+      if (forUpdate && dialect === 'postgres') q = q.forUpdate();
+      for (const row of await q.execute()) found.set(row.external_id, row);
+    }
+    return found;
+  }
+
+  return {
+    async upsertProfiles(workspaceId, patches, now) {
+      if (patches.length === 0) return [];
+      const merged = new Map<string, NewRow>();
+      const existing = await existingByExternalId(workspaceId, [...new Set(patches.map((p) => p.externalId))], true);
+      for (const patch of patches) {
+        const base = merged.get(patch.externalId) ?? fromExisting(existing.get(patch.externalId)) ?? emptyRow(workspaceId, patch.externalId, now);
+        merged.set(patch.externalId, applyPatch(base, patch, now));
+      }
+      const rows = [...merged.values()];
+      const out: Profile[] = [];
+      for (const part of chunks(rows)) {
+        const written = await db
+          .insertInto('profiles')
+          .values(part)
+          .onConflict((oc) =>
+            oc.columns(['workspace_id', 'external_id']).doUpdateSet((eb) => ({
+              email: eb.ref('excluded.email'),
+              phone: eb.ref('excluded.phone'),
+              first_name: eb.ref('excluded.first_name'),
+              last_name: eb.ref('excluded.last_name'),
+              country: eb.ref('excluded.country'),
+              language: eb.ref('excluded.language'),
+              idfa: eb.ref('excluded.idfa'),
+              gaid: eb.ref('excluded.gaid'),
+              ads_tracking_enabled: eb.ref('excluded.ads_tracking_enabled'),
+              custom: eb.ref('excluded.custom'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .returningAll()
+          .execute();
+        for (const row of written) out.push(toProfile(row));
+      }
+      return out;
+    },
+    async getProfile(workspaceId, externalId) {
+      const row = await db.selectFrom('profiles').selectAll().where('workspace_id', '=', workspaceId).where('external_id', '=', externalId).executeTakeFirst();
+      return row ? toProfile(row) : null;
+    },
+    async getProfilesByExternalIds(workspaceId, externalIds) {
+      return [...(await existingByExternalId(workspaceId, externalIds, false)).values()].map(toProfile);
+    },
+    async getProfilesByIds(workspaceId, ids) {
+      const out: Profile[] = [];
+      for (const part of chunks(ids)) {
+        const rows = await db.selectFrom('profiles').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', part).execute();
+        for (const row of rows) out.push(toProfile(row));
+      }
+      return out;
+    },
+    async listProfilesAfter(workspaceId, afterId, limit) {
+      const rows = await db.selectFrom('profiles').selectAll().where('workspace_id', '=', workspaceId).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+      return rows.map(toProfile);
+    },
+    async insertEvents(workspaceId, events, now) {
+      for (const part of chunks(events)) {
+        await db
+          .insertInto('events')
+          .values(part.map((e) => ({ workspace_id: workspaceId, external_id: e.externalId, name: e.name, time: e.time, properties: JSON.stringify(e.properties), received_at: now })))
+          .execute();
+      }
+    },
+  };
+}
+
+function emptyRow(workspaceId: string, externalId: string, now: number): NewRow {
+  return {
+    workspace_id: workspaceId,
+    external_id: externalId,
+    email: null,
+    phone: null,
+    first_name: null,
+    last_name: null,
+    country: null,
+    language: null,
+    idfa: null,
+    gaid: null,
+    ads_tracking_enabled: null,
+    custom: '{}',
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+function fromExisting(row: Row | undefined): NewRow | undefined {
+  if (!row) return undefined;
+  const { id: _id, ...rest } = row;
+  return rest;
+}
+
+function applyPatch(base: NewRow, patch: ProfilePatch, now: number): NewRow {
+  const next: NewRow = { ...base, updated_at: now };
+  for (const [key, value] of Object.entries(patch.standard)) {
+    if (key === 'ads_tracking_enabled') next.ads_tracking_enabled = value === null || value === undefined ? null : value ? 1 : 0;
+    else (next as unknown as Record<string, unknown>)[key] = value ?? null;
+  }
+  if (Object.keys(patch.custom).length > 0) {
+    const custom = new Map(Object.entries(parseJsonObject<Record<string, Json>>(base.custom)));
+    for (const [key, value] of Object.entries(patch.custom)) {
+      if (value === null) custom.delete(key);
+      else custom.set(key, value);
+    }
+    next.custom = JSON.stringify(Object.fromEntries(custom));
+  }
+  return next;
+}
+
+export function toProfile(r: Row): Profile {
+  return {
+    id: Number(r.id),
+    workspaceId: r.workspace_id,
+    externalId: r.external_id,
+    email: r.email,
+    phone: r.phone,
+    first_name: r.first_name,
+    last_name: r.last_name,
+    country: r.country,
+    language: r.language,
+    idfa: r.idfa,
+    gaid: r.gaid,
+    ads_tracking_enabled: r.ads_tracking_enabled === null ? null : r.ads_tracking_enabled === 1,
+    custom: parseJsonObject<Record<string, Json>>(r.custom),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}

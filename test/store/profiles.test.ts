@@ -1,0 +1,74 @@
+import { expect, it } from 'vitest';
+import { describeEachStore } from '../support/databases.ts';
+
+const NOW = Date.parse('2026-11-28T12:00:00Z');
+
+describeEachStore('store: workspaces and profiles', ({ store }) => {
+  it('creates a workspace and finds it by an API key hash only', async () => {
+    const ws = await store().createWorkspace({ id: 'ws_a', name: 'Acme' }, NOW);
+    expect(ws).toEqual({ id: 'ws_a', name: 'Acme', defaultCountry: null, createdAt: NOW });
+    await store().insertApiKey({ id: 'key_1', workspaceId: 'ws_a', keyHash: 'h'.repeat(64) }, NOW);
+    expect(await store().findWorkspaceIdByKeyHash('h'.repeat(64))).toBe('ws_a');
+    expect(await store().findWorkspaceIdByKeyHash('x'.repeat(64))).toBeNull();
+    expect(await store().getWorkspace('ws_a')).toEqual(ws);
+  });
+
+  it('upserts: a value sets, null removes, an absent key keeps; later patches win', async () => {
+    await store().createWorkspace({ id: 'ws_p', name: 'P' }, NOW);
+    await store().transaction((tx) =>
+      tx.upsertProfiles('ws_p', [
+        { externalId: 'u1', standard: { email: 'ann@example.com', country: 'US' }, custom: { vip: true, plan: 'gold' } },
+        { externalId: 'u2', standard: { phone: '+15555550100', ads_tracking_enabled: false }, custom: {} },
+        { externalId: 'u1', standard: { first_name: 'Ann' }, custom: { plan: 'platinum' } },
+      ], NOW),
+    );
+    const u1 = await store().getProfile('ws_p', 'u1');
+    expect(u1).toMatchObject({ externalId: 'u1', email: 'ann@example.com', country: 'US', first_name: 'Ann', custom: { vip: true, plan: 'platinum' } });
+    expect((await store().getProfile('ws_p', 'u2'))?.ads_tracking_enabled).toBe(false);
+
+    await store().transaction((tx) => tx.upsertProfiles('ws_p', [{ externalId: 'u1', standard: { email: null }, custom: { vip: null, score: 3 } }], NOW + 1));
+    const again = await store().getProfile('ws_p', 'u1');
+    expect(again).toMatchObject({ email: null, country: 'US', first_name: 'Ann', custom: { plan: 'platinum', score: 3 }, createdAt: NOW, updatedAt: NOW + 1 });
+    expect(again?.custom).not.toHaveProperty('vip');
+    expect(again?.id).toBe(u1?.id);
+  });
+
+  it('keeps workspaces apart', async () => {
+    await store().createWorkspace({ id: 'ws_x', name: 'X' }, NOW);
+    await store().createWorkspace({ id: 'ws_y', name: 'Y' }, NOW);
+    await store().transaction((tx) => tx.upsertProfiles('ws_x', [{ externalId: 'same', standard: { email: 'x@example.com' }, custom: {} }], NOW));
+    await store().transaction((tx) => tx.upsertProfiles('ws_y', [{ externalId: 'same', standard: { email: 'y@example.com' }, custom: {} }], NOW));
+    expect((await store().getProfile('ws_x', 'same'))?.email).toBe('x@example.com');
+    expect((await store().getProfile('ws_y', 'same'))?.email).toBe('y@example.com');
+    expect(await store().getProfilesByExternalIds('ws_x', ['same', 'missing'])).toHaveLength(1);
+  });
+
+  it('upserts 5,000 profiles in one call and pages through them by id', async () => {
+    await store().createWorkspace({ id: 'ws_big', name: 'Big' }, NOW);
+    const patches = Array.from({ length: 5_000 }, (_, i) => ({ externalId: `u${i}`, standard: { email: `u${i}@example.com` }, custom: { i } }));
+    const written = await store().transaction((tx) => tx.upsertProfiles('ws_big', patches, NOW));
+    expect(written).toHaveLength(5_000);
+    let after = 0;
+    let seen = 0;
+    for (;;) {
+      const page = await store().listProfilesAfter('ws_big', after, 1_000);
+      if (page.length === 0) break;
+      seen += page.length;
+      after = page[page.length - 1]!.id;
+    }
+    expect(seen).toBe(5_000);
+    const some = await store().getProfilesByIds('ws_big', written.slice(0, 700).map((p) => p.id));
+    expect(some).toHaveLength(700);
+  });
+
+  it('rolls a failed transaction back', async () => {
+    await store().createWorkspace({ id: 'ws_r', name: 'R' }, NOW);
+    await expect(
+      store().transaction(async (tx) => {
+        await tx.upsertProfiles('ws_r', [{ externalId: 'ghost', standard: {}, custom: {} }], NOW);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await store().getProfile('ws_r', 'ghost')).toBeNull();
+  });
+});
