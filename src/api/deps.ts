@@ -1,0 +1,25 @@
+import type { Clock } from '../core/clock.ts';
+import type { LaunchContext } from '../core/canvas.ts';
+import type { NewEvent, Profile, Queries, Store } from '../store/port.ts';
+
+/** The journey engine as the API sees it: hooks that run inside the API's own transaction. */
+export interface EngineHooks {
+  /** After profiles and events are written by /users/track or import: event entries and exit rules. Same transaction. */
+  afterTrack(tx: Queries, workspaceId: string, written: { profiles: readonly Profile[]; events: readonly NewEvent[] }, now: number): Promise<void>;
+}
+
+/** What route plugins receive (as plugin options; no service locator). */
+export interface ApiDeps {
+  store: Store;
+  clock: Clock;
+  engine: EngineHooks;
+  /** The workspace's TikTok connection as launch validation needs it (spec §3). */
+  tiktokLaunchContext(workspaceId: string): Promise<LaunchContext['tiktok']>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook from the Bearer API key; every query is scoped by it. */
+    workspaceId: string;
+  }
+}

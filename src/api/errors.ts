@@ -1,0 +1,48 @@
+/**
+ * One error handler for the whole API: Cohort errors map to a fitting 4xx with
+ * `{"error":{"code","message"}}` (spec §4); bad JSON and oversized bodies are 400/413; anything
+ * unexpected is a 500 with a generic message (and is logged without the body).
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { CohortError, NotFoundError, ValidationError } from '../core/errors.ts';
+
+/** 401: no key, or a key that is not valid. */
+export class UnauthorizedError extends CohortError {}
+/** 409: the request conflicts with the resource's state (e.g. editing an archived canvas). */
+export class ConflictError extends CohortError {}
+/** 422: well-formed but refused, with every reason (e.g. launch validation). */
+export class UnprocessableError extends CohortError {
+  constructor(code: string, message: string, readonly reasons: readonly string[]) {
+    super(code, message);
+  }
+}
+/** 413: more objects than one request may carry. */
+export class TooLargeError extends CohortError {}
+
+export function statusOf(error: CohortError): number {
+  if (error instanceof ValidationError) return 400;
+  if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
+  if (error instanceof TooLargeError) return 413;
+  if (error instanceof UnprocessableError) return 422;
+  return 400;
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | CohortError, req, reply) => {
+    if (error instanceof CohortError) {
+      const body: { error: { code: string; message: string; reasons?: readonly string[] } } = { error: { code: error.code, message: error.message } };
+      if (error instanceof UnprocessableError) body.error.reasons = error.reasons;
+      return reply.code(statusOf(error)).send(body);
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      req.log.error({ err: { message: error.message, stack: error.stack }, method: req.method, url: req.routeOptions.url }, 'request failed');
+      return reply.code(500).send({ error: { code: 'internal_error', message: 'Something went wrong on our side; the request was not completed.' } });
+    }
+    const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : error.validation ? 'invalid_request' : 'bad_request';
+    return reply.code(status).send({ error: { code, message: error.message } });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+}
