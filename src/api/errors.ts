@@ -4,18 +4,12 @@
  * unexpected is a 500 with a generic message (and is logged without the body).
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { CohortError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { CohortError, ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../core/errors.ts';
 
 /** 401: no key, or a key that is not valid. */
 export class UnauthorizedError extends CohortError {}
-/** 409: the request conflicts with the resource's state (e.g. editing an archived canvas). */
-export class ConflictError extends CohortError {}
-/** 422: well-formed but refused, with every reason (e.g. launch validation). */
-export class UnprocessableError extends CohortError {
-  constructor(code: string, message: string, readonly reasons: readonly string[]) {
-    super(code, message);
-  }
-}
+// 409 and 422 are raised by engine/ too, so they live in core/errors.ts; re-exported for api/ callers.
+export { ConflictError, UnprocessableError };
 /** 413: more objects than one request may carry. */
 export class TooLargeError extends CohortError {}
 

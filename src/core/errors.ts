@@ -19,6 +19,16 @@ export class ValidationError extends CohortError {}
 /** The thing asked for does not exist in this workspace: HTTP 404. */
 export class NotFoundError extends CohortError {}
 
+/** The request conflicts with the resource's state (e.g. editing an archived canvas): HTTP 409, not retried as is. */
+export class ConflictError extends CohortError {}
+
+/** Well-formed but refused, with every reason (e.g. launch validation): HTTP 422, not retried as is. */
+export class UnprocessableError extends CohortError {
+  constructor(code: string, message: string, readonly reasons: readonly string[]) {
+    super(code, message);
+  }
+}
+
 /** Settings are invalid: the process exits with code 78 (EX_CONFIG) after listing every bad key. */
 export class ConfigError extends CohortError {
   constructor(readonly problems: readonly string[]) {

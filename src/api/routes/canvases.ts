@@ -1,0 +1,161 @@
+/**
+ * Canvases (spec §4): `GET/POST /api/canvases`, `GET/PUT/DELETE /api/canvases/{id}` and the
+ * lifecycle `POST /api/canvases/{id}/launch|stop|archive`. Answers are the canvas JSON of spec §3
+ * with `id`, `status`, `version` and ISO times added. The lifecycle rules live in
+ * engine/canvas-service.ts; the workspace comes from the API key, never from the body.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { STEP_TYPES, type CanvasStatus } from '../../core/canvas.ts';
+import { FILTER_OPS } from '../../core/filter.ts';
+import { createCanvasService } from '../../engine/canvas-service.ts';
+import type { CanvasRecord } from '../../store/port.ts';
+import type { ApiDeps } from '../deps.ts';
+import { errorResponses } from '../openapi.ts';
+
+const STATUSES: readonly CanvasStatus[] = ['draft', 'active', 'stopped', 'archived'];
+
+const nullableString = { type: 'string', nullable: true } as const;
+const openObject = { type: 'object', additionalProperties: true } as const;
+const Filter = { ...openObject, description: `{"all":[filter…]}, {"any":[filter…]} or {"attribute","op","value"}; op is one of ${FILTER_OPS.join(', ')}` } as const;
+
+/**
+ * The canvas JSON for the document and the answers' serializer. Objects stay open
+ * (additionalProperties) so that the serializer never drops a field the canvas schema
+ * (core/canvas.ts) adds; the body itself is checked by that schema, in the handler.
+ */
+const CanvasProperties = {
+  name: { type: 'string', minLength: 1, maxLength: 200 },
+  entry: {
+    ...openObject,
+    required: ['type'],
+    description: '{"type":"api"}, {"type":"event","event":name} or {"type":"scheduled","at":ISO-8601 or null (= at launch)}',
+    properties: { type: { type: 'string', enum: ['api', 'event', 'scheduled'] }, event: { type: 'string' }, at: { ...nullableString, format: 'date-time' } },
+  },
+  audience: { ...Filter, nullable: true, description: `null: every profile of the workspace. ${Filter.description}` },
+  reentry: { ...openObject, properties: { allowed: { type: 'boolean' }, after_seconds: { type: 'integer', minimum: 0 } } },
+  exit: { ...openObject, properties: { events: { type: 'array', items: { type: 'string' } } } },
+  first_step: nullableString,
+  steps: {
+    type: 'array',
+    items: {
+      ...openObject,
+      required: ['id', 'type'],
+      properties: {
+        id: { type: 'string' },
+        type: { type: 'string', enum: [...STEP_TYPES] },
+        next: { ...nullableString, description: 'the next step; null: the user exits after this one (every type but decision_split)' },
+        yes: { ...nullableString, description: 'decision_split: where a matching user goes' },
+        no: { ...nullableString, description: 'decision_split: where the others go' },
+        config: { ...openObject, description: 'per type: audience_sync {partner, advertiser_id, audience_id, action, fields}; delay {seconds}; decision_split {filter}; webhook {url, method, headers, body}; user_update {set}' },
+      },
+    },
+  },
+} as const;
+
+const CanvasBody = { ...openObject, required: ['name'], properties: CanvasProperties, description: 'The canvas JSON (spec §3). A draft may be incomplete; launch checks completeness.' } as const;
+
+const CanvasAnswer = {
+  ...openObject,
+  required: ['id', 'name', 'status', 'version', 'created_at', 'updated_at'],
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: [...STATUSES] },
+    version: { type: 'integer', description: 'the latest version; users keep the version they entered with' },
+    ...CanvasProperties,
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+    launched_at: { type: 'string', format: 'date-time', nullable: true, description: 'the first launch' },
+  },
+} as const;
+
+const IdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'cv_…' } } } as const;
+
+/** The body schemas document; parseCanvas checks, so that a 400 lists every problem (ajv would stop at one, and coerce). */
+const documentOnly = () => () => true;
+
+const tags = ['canvases'];
+
+export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const canvases = createCanvasService(deps);
+
+  // The lifecycle POSTs carry no body, and many clients still label one JSON: accept it empty here
+  // (this plugin's scope only); anything else goes to Fastify's own parser, poisoning checks and all.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
+
+  app.get<{ Querystring: { status?: CanvasStatus } }>(
+    '/api/canvases',
+    {
+      schema: {
+        summary: "The workspace's canvases, newest first",
+        tags,
+        querystring: { type: 'object', properties: { status: { type: 'string', enum: [...STATUSES] } } },
+        response: { 200: { type: 'object', required: ['canvases'], properties: { canvases: { type: 'array', items: CanvasAnswer } } }, ...errorResponses(400, 401) },
+      },
+    },
+    async (req) => ({ canvases: (await canvases.list(req.workspaceId, req.query.status ? { status: req.query.status } : {})).map(toCanvasJson) }),
+  );
+
+  app.post(
+    '/api/canvases',
+    { schema: { summary: 'Create a draft canvas', tags, body: CanvasBody, response: { 201: CanvasAnswer, ...errorResponses(400, 401, 415) } }, validatorCompiler: documentOnly },
+    async (req, reply) => reply.code(201).send(toCanvasJson(await canvases.create(req.workspaceId, req.body))),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/canvases/:id',
+    { schema: { summary: 'A canvas, with its latest version', tags, params: IdParams, response: { 200: CanvasAnswer, ...errorResponses(401, 404) } } },
+    async (req) => toCanvasJson(await canvases.get(req.workspaceId, req.params.id)),
+  );
+
+  app.put<{ Params: { id: string } }>(
+    '/api/canvases/:id',
+    {
+      schema: {
+        summary: 'Edit a canvas: a draft in place; an active or stopped one as a new version (users inside keep theirs)',
+        tags,
+        params: IdParams,
+        body: CanvasBody,
+        response: { 200: CanvasAnswer, ...errorResponses(400, 401, 404, 409, 415, 422) },
+      },
+      validatorCompiler: documentOnly,
+    },
+    async (req) => toCanvasJson(await canvases.update(req.workspaceId, req.params.id, req.body)),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/canvases/:id',
+    { schema: { summary: 'Delete a draft (any other canvas is archived instead)', tags, params: IdParams, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(401, 404, 409) } } },
+    async (req, reply) => {
+      await canvases.remove(req.workspaceId, req.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  const lifecycle = [
+    ['launch', 'Launch a draft, or resume a stopped canvas; refused with every reason when it cannot run', (ws: string, id: string) => canvases.launch(ws, id)],
+    ['stop', 'Stop an active canvas: no new entries; users inside continue', (ws: string, id: string) => canvases.stop(ws, id)],
+    ['archive', 'Archive a canvas (stopping it if active); an archived canvas is read-only', (ws: string, id: string) => canvases.archive(ws, id)],
+  ] as const;
+  for (const [action, summary, run] of lifecycle) {
+    app.post<{ Params: { id: string } }>(
+      `/api/canvases/:id/${action}`,
+      { schema: { summary, tags, params: IdParams, response: { 200: CanvasAnswer, ...errorResponses(401, 404, 409, ...(action === 'launch' ? [422] : [])) } } },
+      async (req) => toCanvasJson(await run(req.workspaceId, req.params.id)),
+    );
+  }
+};
+
+/** The canvas JSON of spec §3 with id, status, version and ISO times. */
+export function toCanvasJson(c: CanvasRecord) {
+  return {
+    id: c.id,
+    status: c.status,
+    version: c.version,
+    ...c.definition,
+    created_at: new Date(c.createdAt).toISOString(),
+    updated_at: new Date(c.updatedAt).toISOString(),
+    launched_at: c.launchedAt === null ? null : new Date(c.launchedAt).toISOString(),
+  };
+}
