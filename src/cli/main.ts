@@ -3,15 +3,21 @@
  * loaded once here (flags, then environment, then defaults: src/config.ts).
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../core/errors.ts';
+import { CohortError, ConfigError } from '../core/errors.ts';
+import { importCommand } from './commands/import.ts';
+import { serveCommand } from './commands/serve.ts';
 import { tiktokEmulatorCommand } from './commands/tiktok-emulator.ts';
+import { workspacesCommand } from './commands/workspaces.ts';
 
 const program = new Command('cohort')
   .description('Cohort: customer journeys with Audience Sync to TikTok custom audiences')
   .showHelpAfterError()
   .exitOverride();
 
+program.addCommand(serveCommand(process.env));
 program.addCommand(tiktokEmulatorCommand(process.env));
+program.addCommand(workspacesCommand(process.env));
+program.addCommand(importCommand(process.env));
 
 try {
   await program.parseAsync(process.argv);
@@ -20,6 +26,11 @@ try {
   if (error instanceof ConfigError) {
     process.stderr.write(`cohort: ${error.message}\n`);
     process.exit(78);
+  }
+  if (error instanceof CohortError) {
+    // Expected failures (unknown workspace, unreadable file, database unavailable): one line, no stack.
+    process.stderr.write(`cohort: ${error.message}\n`);
+    process.exit(1);
   }
   throw error;
 }

@@ -41,6 +41,13 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop: () =
     drop: async () => {
       const c = new pg.Client({ connectionString: ADMIN_POSTGRES_URL });
       await c.connect();
+      // pg-pool's end() resolves before its clients have closed; FORCE would kill them mid-close and
+      // they would report the termination as an unhandled error. Give them up to 2 s to go first.
+      for (let i = 0; i < 40; i++) {
+        const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        if (rows[0]?.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
     },

@@ -1,0 +1,87 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, runCohort, startCohort } from '../support/cli.ts';
+import { freshSqliteFile } from '../support/databases.ts';
+
+/** Resolves with the first stdout line matching `pattern`, or rejects when the process ends first. */
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout so far:\n${seen}`)), timeoutMs);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      seen += chunk;
+      const match = seen.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before a line matching ${pattern}; stdout:\n${seen}`));
+    });
+  });
+}
+
+const exitOf = (child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> =>
+  new Promise((resolve) => (child.exitCode !== null ? resolve({ code: child.exitCode, signal: null }) : child.on('exit', (code, signal) => resolve({ code, signal }))));
+
+describe('cli: cohort serve', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  const children: ChildProcess[] = [];
+  beforeAll(() => {
+    db = freshSqliteFile();
+  });
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await db.drop();
+  });
+
+  it('serves on the port it logs (--port 0), answers /healthz and the API, and exits 0 on SIGTERM', async () => {
+    const created = await runCohort(['workspaces', 'create', 'Serve', '--database', db.url]);
+    const { api_key: key } = JSON.parse(created.stdout) as { api_key: string };
+
+    const child = startCohort(['serve', '--port', '0', '--database', db.url]);
+    children.push(child);
+    const [, url] = await waitForLine(child, /cohort listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    expect(url).not.toMatch(/:0$/);
+
+    const health = await fetch(`${url}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+    const tracked = await fetch(`${url}/api/users/track`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ attributes: [{ external_id: 'served', email: 'served@example.com' }] }),
+    });
+    expect(await tracked.json()).toEqual({ message: 'success', attributes_processed: 1, events_processed: 0 });
+    expect((await fetch(`${url}/api/users/served`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    expect((await fetch(`${url}/api/openapi.json`)).status).toBe(200);
+
+    child.kill('SIGTERM');
+    expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+  });
+
+  it('runs without an API in role worker and exits 0 on SIGINT', async () => {
+    const child = startCohort(['serve', '--role', 'worker', '--database', db.url], cleanEnv({ COHORT_PORT: '1' }));
+    children.push(child);
+    const [line] = await waitForLine(child, /"msg":"cohort started"/);
+    expect(line).toBeDefined();
+    child.kill('SIGINT');
+    expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+  });
+
+  it('refuses an unknown role and bad settings before starting', async () => {
+    const role = await runCohort(['serve', '--role', 'everything', '--database', db.url]);
+    expect(role.code).toBe(1);
+    expect(role.stderr).toContain('Allowed choices are all, api, worker');
+    const port = await runCohort(['serve', '--port', 'eighty', '--database', db.url]);
+    expect(port.code).toBe(78);
+    expect(port.stderr).toContain('COHORT_PORT (given as a flag)');
+  });
+
+  it('cohort serve --help describes the command', async () => {
+    const res = await runCohort(['serve', '--help']);
+    expect(res.code).toBe(0);
+    for (const option of ['--port', '--database', '--role']) expect(res.stdout).toContain(option);
+  });
+});

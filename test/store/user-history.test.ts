@@ -1,0 +1,59 @@
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/connect.ts';
+import type { DB } from '../../src/store/schema.ts';
+import { describeEachStore } from '../support/databases.ts';
+
+const NOW = Date.parse('2026-11-28T12:00:00Z');
+
+describeEachStore('store: user history', ({ store, url }) => {
+  let db: Kysely<DB>;
+  beforeAll(async () => {
+    db = (await openDatabase(url())).db; // tables are private to store/: the test seeds them directly
+    for (const ws of ['ws_h', 'ws_other']) await store().createWorkspace({ id: ws, name: ws }, NOW);
+    await store().transaction((tx) => tx.upsertProfiles('ws_h', [{ externalId: 'u', standard: {}, custom: {} }], NOW));
+    const base = { version: 1, profile_id: 1, external_id: 'u', step_id: 's', status: 'exited', step_entered_at: NOW, exit_requested: 0, claim_count: 0 };
+    await db
+      .insertInto('entries')
+      .values(Array.from({ length: 120 }, (_, i) => ({ ...base, workspace_id: 'ws_h', canvas_id: `cv_${i}`, entered_at: NOW + i, exited_at: NOW + i + 1 })))
+      .execute();
+    await db.insertInto('entries').values({ ...base, workspace_id: 'ws_other', canvas_id: 'cv_theirs', entered_at: NOW + 999, exited_at: null }).execute();
+    const item = { step_id: 's', entry_id: 1, profile_id: 1, external_id: 'u', advertiser_id: null, audience_id: null, action: 'add', outcome: 'errored', email_sha256: 'f'.repeat(64), claim_count: 0, failed_attempts: 0 };
+    await db
+      .insertInto('sync_items')
+      .values(Array.from({ length: 105 }, (_, i) => ({ ...item, workspace_id: 'ws_h', canvas_id: `cv_${i}`, reason: 'retry_window_elapsed', created_at: NOW + i, settled_at: NOW + i })))
+      .execute();
+    await db.insertInto('sync_items').values({ ...item, workspace_id: 'ws_other', canvas_id: 'cv_theirs', reason: null, created_at: NOW + 999, settled_at: null }).execute();
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  it('lists the latest 100 entries of a profile, newest first, in its workspace only', async () => {
+    const entries = await store().listEntriesOfProfile('ws_h', 'u');
+    expect(entries).toHaveLength(100);
+    expect(entries[0]).toEqual({ canvasId: 'cv_119', version: 1, stepId: 's', status: 'exited', enteredAt: NOW + 119, exitedAt: NOW + 120 });
+    expect(entries[99]!.canvasId).toBe('cv_20');
+    expect(await store().listEntriesOfProfile('ws_h', 'u', 3)).toHaveLength(3);
+    expect(await store().listEntriesOfProfile('ws_h', 'u', 5_000)).toHaveLength(100);
+    expect(await store().listEntriesOfProfile('ws_h', 'nobody')).toEqual([]);
+    expect((await store().listEntriesOfProfile('ws_other', 'u')).map((e) => e.canvasId)).toEqual(['cv_theirs']);
+  });
+
+  it('lists the latest 100 sync items of a profile without their hashes', async () => {
+    const items = await store().listSyncItemsOfProfile('ws_h', 'u');
+    expect(items).toHaveLength(100);
+    expect(items[0]).toEqual({
+      canvasId: 'cv_104',
+      stepId: 's',
+      advertiserId: null,
+      audienceId: null,
+      action: 'add',
+      outcome: 'errored',
+      reason: 'retry_window_elapsed',
+      createdAt: NOW + 104,
+      settledAt: NOW + 104,
+    });
+    expect((await store().listSyncItemsOfProfile('ws_other', 'u')).map((i) => [i.canvasId, i.settledAt])).toEqual([['cv_theirs', null]]);
+  });
+});
