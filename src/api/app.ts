@@ -6,6 +6,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { authenticate } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
+import { registerOpenApi } from './openapi.ts';
+import { canvasRoutes } from './routes/canvases.ts';
+import { journeyRoutes } from './routes/journeys.ts';
+import { usersRoutes } from './routes/users.ts';
 
 /** 10,000 Braze-shaped objects of a few hundred bytes each fit well inside this. */
 const BODY_LIMIT = 32 * 1024 * 1024;
@@ -20,7 +24,8 @@ export async function buildApi({ deps, logger = false }: BuildApiOptions): Promi
   const app = Fastify({
     logger: logger === false ? false : { level: 'info', redact: { paths: ['req.headers.authorization', 'req.headers["access-token"]'], censor: '[redacted]' }, ...(typeof logger === 'object' ? logger : {}) },
     bodyLimit: BODY_LIMIT,
-    routerOptions: { ignoreTrailingSlash: true },
+    // maxParamLength: an external_id is up to 255 characters, and percent-encoded up to 12 bytes each.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4_096 },
   });
   installErrorHandler(app);
   app.decorateRequest('workspaceId', '');
@@ -32,6 +37,12 @@ export async function buildApi({ deps, logger = false }: BuildApiOptions): Promi
     }
   });
 
+  await registerOpenApi(app); // before the routes, so that it sees them
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // Routes: one plugin per resource (style guide §10), each receiving ApiDeps as its options.
+  await app.register(usersRoutes, deps);
+  await app.register(canvasRoutes, deps);
+  await app.register(journeyRoutes, deps);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import type { LaunchContext } from '../core/canvas.ts';
+import type { CanvasReader } from '../engine/canvas-reader.ts';
 import type { NewEvent, Profile, Queries, Store } from '../store/port.ts';
 
 /** The journey engine as the API sees it: hooks that run inside the API's own transaction. */
@@ -8,11 +9,19 @@ export interface EngineHooks {
   afterTrack(tx: Queries, workspaceId: string, written: { profiles: readonly Profile[]; events: readonly NewEvent[] }, now: number): Promise<void>;
 }
 
+/** The journey runtime as the trigger and analytics routes need it. */
+export interface JourneyDeps {
+  canvases: CanvasReader;
+  /** Tells an in-process worker that entries are due now (a no-op in an api-only process). */
+  wake(): void;
+}
+
 /** What route plugins receive (as plugin options; no service locator). */
 export interface ApiDeps {
   store: Store;
   clock: Clock;
   engine: EngineHooks;
+  journeys: JourneyDeps;
   /** The workspace's TikTok connection as launch validation needs it (spec §3). */
   tiktokLaunchContext(workspaceId: string): Promise<LaunchContext['tiktok']>;
 }

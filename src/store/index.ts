@@ -6,13 +6,16 @@ import type { Kysely } from 'kysely';
 import { openDatabase } from './connect.ts';
 import type { Dialect } from './migrations.ts';
 import type { Queries, Store } from './port.ts';
+import { canvasQueries } from './queries/canvases.ts';
+import { journeyQueries } from './queries/journeys.ts';
 import { profileQueries } from './queries/profiles.ts';
+import { userHistoryQueries } from './queries/user-history.ts';
 import { workspaceQueries } from './queries/workspaces.ts';
 import type { DB } from './schema.ts';
 
 function queries(db: Kysely<DB>, dialect: Dialect): Queries {
   const ctx = { db, dialect };
-  return { ...workspaceQueries(ctx), ...profileQueries(ctx) };
+  return { ...workspaceQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx) };
 }
 
 export async function createStore(databaseUrl: string): Promise<Store> {
@@ -26,3 +29,4 @@ export async function createStore(databaseUrl: string): Promise<Store> {
 }
 
 export type * from './port.ts';
+export type * from './journey-port.ts';

@@ -173,6 +173,41 @@ function m0001(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * The latest version's entry rule and exit events as columns, so that `/users/track` finds the canvases
+ * an event enters in one indexed statement (store/queries/canvases.ts keeps them in step with the
+ * definition). Existing rows are backfilled from their definitions.
+ */
+const m0002: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('canvases').addColumn('entry_type', 'text', (c) => c.notNull().defaultTo('api')).execute();
+    await db.schema.alterTable('canvases').addColumn('entry_event', 'text').execute();
+    await db.schema.alterTable('canvases').addColumn('exit_events', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    await db.schema.createIndex('canvases_entry_idx').on('canvases').columns(['workspace_id', 'status', 'entry_type']).execute();
+    const rows = await db
+      .selectFrom('canvases as c')
+      .innerJoin('canvas_versions as v', (j) => j.onRef('v.canvas_id', '=', 'c.id').onRef('v.version', '=', 'c.version'))
+      .select(['c.id', 'v.definition'])
+      .execute();
+    for (const row of rows as { id: string; definition: string }[]) {
+      const d = JSON.parse(row.definition) as { entry?: { type?: string; event?: string }; exit?: { events?: string[] } };
+      const entryType = d.entry?.type ?? 'api';
+      await db
+        .updateTable('canvases')
+        .set({ entry_type: entryType, entry_event: entryType === 'event' ? (d.entry?.event ?? null) : null, exit_events: JSON.stringify(d.exit?.events ?? []) })
+        .where('id', '=', row.id)
+        .execute();
+    }
+  },
+};
+
+/** One active entry per user and canvas, enforced by the database so that concurrent triggers and workers cannot double-enter (engine/enter.ts). */
+const m0003: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('entries_active_uq').on('entries').columns(['canvas_id', 'profile_id']).unique().where(sql.ref('status'), '=', 'active').execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_initial': m0001(dialect) }) };
+  return { getMigrations: async () => ({ '0001_initial': m0001(dialect), '0002_canvas_entry_columns': m0002, '0003_entries_one_active': m0003 }) };
 }

@@ -4,6 +4,8 @@
  * Guarantees are stated per method: "set-based" means a bounded number of statements per call,
  * whatever the number of rows.
  */
+import type { CanvasDefinition, CanvasStatus } from '../core/canvas.ts';
+import type { JourneyQueries } from './journey-port.ts';
 import type { Dialect } from './migrations.ts';
 
 export type { Dialect };
@@ -75,7 +77,103 @@ export interface ProfileQueries {
   insertEvents(workspaceId: string, events: readonly NewEvent[], now: number): Promise<void>;
 }
 
-export interface Queries extends WorkspaceQueries, ProfileQueries {}
+/** One canvas entry of a profile, as `GET /api/users/{external_id}` shows it. */
+export interface ProfileEntry {
+  canvasId: string;
+  version: number;
+  stepId: string | null;
+  status: string;
+  enteredAt: number;
+  exitedAt: number | null;
+}
+
+/** One sync item of a profile, deliberately without its hashed identifiers. */
+export interface ProfileSyncItem {
+  canvasId: string;
+  stepId: string;
+  advertiserId: string | null;
+  audienceId: string | null;
+  action: string;
+  outcome: string;
+  reason: string | null;
+  createdAt: number;
+  settledAt: number | null;
+}
+
+/** A profile's history for the API (queries/user-history.ts). */
+export interface UserHistoryQueries {
+  /** The profile's latest canvas entries, newest first, at most `limit` (capped at 100). One indexed statement. */
+  listEntriesOfProfile(workspaceId: string, externalId: string, limit?: number): Promise<ProfileEntry[]>;
+  /** The profile's latest sync items, newest first, at most `limit` (capped at 100). One indexed statement. */
+  listSyncItemsOfProfile(workspaceId: string, externalId: string, limit?: number): Promise<ProfileSyncItem[]>;
+}
+
+/** A canvas with its latest version's definition (queries/canvases.ts). */
+export interface CanvasRecord {
+  id: string;
+  workspaceId: string;
+  status: CanvasStatus;
+  /** The latest version: the one new entries get. Entries keep the version they entered with. */
+  version: number;
+  definition: CanvasDefinition;
+  createdAt: number;
+  updatedAt: number;
+  /** The first launch; kept across stop and resume. */
+  launchedAt: number | null;
+}
+
+export interface CanvasVersionRef {
+  canvasId: string;
+  version: number;
+}
+
+export interface CanvasVersionRecord extends CanvasVersionRef {
+  definition: CanvasDefinition;
+  createdAt: number;
+}
+
+/** A launch job as the canvas's owner sees it (the runner's view is journey-port.ts `LaunchJob`). `status`: pending, done or cancelled. */
+export interface CanvasLaunchJob {
+  id: number;
+  version: number;
+  runAt: number;
+  status: string;
+  cursor: number;
+  entered: number;
+}
+
+/** Canvases and their versions (queries/canvases.ts). Launch jobs are inserted with `insertLaunchJob` (journey-port.ts). */
+export interface CanvasQueries {
+  /** A draft at version 1, with its canvas_versions row. Needs a transaction (two statements). */
+  insertCanvas(c: { id: string; workspaceId: string; definition: CanvasDefinition }, now: number): Promise<CanvasRecord>;
+  /** The canvas and its latest definition, or null. `lock` takes the row (Postgres FOR UPDATE) for a read-then-write transaction. One statement. */
+  getCanvas(workspaceId: string, id: string, opts?: { lock?: boolean }): Promise<CanvasRecord | null>;
+  /** Newest first, optionally of one status. One statement. */
+  listCanvases(workspaceId: string, filter?: { status?: CanvasStatus }): Promise<CanvasRecord[]>;
+  /** Replaces the latest version's definition in place (a draft: nobody has entered it). False if no such canvas. Needs a transaction. */
+  replaceCanvasDefinition(workspaceId: string, id: string, definition: CanvasDefinition, now: number): Promise<boolean>;
+  /** Writes the definition as the next version and makes it the latest. Returns that version, or null if no such canvas. Needs a transaction. */
+  insertCanvasVersion(workspaceId: string, id: string, definition: CanvasDefinition, now: number): Promise<number | null>;
+  /** Compare-and-set: moves to `to` only from one of `from`, writing `launchedAt` when given. True if it moved. One statement. */
+  setCanvasStatus(workspaceId: string, id: string, change: { from: readonly CanvasStatus[]; to: CanvasStatus; launchedAt?: number }, now: number): Promise<boolean>;
+  /** Deletes the canvas and its versions if its status is one of `from`. True if deleted. Needs a transaction. */
+  deleteCanvas(workspaceId: string, id: string, guard: { from: readonly CanvasStatus[] }): Promise<boolean>;
+  /** One version's definition, or null. One statement. */
+  getCanvasVersion(workspaceId: string, canvasId: string, version: number): Promise<CanvasVersionRecord | null>;
+  /** Set-based (one statement per 500 refs); missing versions are absent from the answer. */
+  getCanvasVersions(workspaceId: string, refs: readonly CanvasVersionRef[]): Promise<CanvasVersionRecord[]>;
+  /** Active canvases whose latest version enters on one of these events (index canvases_entry_idx). Set-based. */
+  listActiveCanvasesByEntryEvent(workspaceId: string, eventNames: readonly string[]): Promise<CanvasRecord[]>;
+  /** The canvas's launch jobs, oldest first. One statement. */
+  listCanvasLaunchJobs(workspaceId: string, canvasId: string): Promise<CanvasLaunchJob[]>;
+  /**
+   * Marks the canvas's pending jobs that have not started (cursor 0, nothing entered, no live lease)
+   * `cancelled`, clearing their lease so a stalled runner cannot revive them. Returns how many. One statement.
+   */
+  cancelUnstartedLaunchJobs(workspaceId: string, canvasId: string, now: number): Promise<number>;
+}
+
+export interface Queries extends WorkspaceQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries {}
 
 export interface Store extends Queries {
   readonly dialect: Dialect;

@@ -60,6 +60,10 @@ export interface CanvasesTable {
   created_at: number;
   updated_at: number;
   launched_at: number | null;
+  /** The latest version's `entry.type`, `entry.event` and `exit.events` (JSON array): migration 0002. */
+  entry_type: string;
+  entry_event: string | null;
+  exit_events: string;
 }
 
 export interface CanvasVersionsTable {

@@ -1,0 +1,151 @@
+/**
+ * Runs claimed entries through their steps. Handlers run in memory (webhooks do their HTTP here,
+ * outside any transaction); then ONE transaction, fenced by the claim's lease, moves the users and
+ * writes every effect and count. A crash before that commit leaves the claim to expire and the
+ * batch to run again, so counts never double (a webhook may be sent twice: at-least-once).
+ */
+import type { CanvasDefinition, StepDefinition, StepType } from '../core/canvas.ts';
+import type { Entry, EntryUpdate, NewSyncItem, WebhookDelivery } from '../store/journey-port.ts';
+import type { Json, Profile, ProfilePatch, Store } from '../store/port.ts';
+import { versionKey, type CanvasReader } from './canvas-reader.ts';
+import { CountBook, minuteOf } from './counts.ts';
+import { splitAttributes, withUpdate } from './profile-view.ts';
+import { stepRegistry, type Effect, type StepContext, type StepHandler, type StepIO } from './steps/index.ts';
+
+/** A canvas whose steps loop without a delay must not spin forever inside one run. */
+const MAX_STEPS_PER_RUN = 100;
+
+interface Outcome {
+  workspaceId: string;
+  externalId: string;
+  update: EntryUpdate;
+  book: CountBook;
+  syncItems: NewSyncItem[];
+  webhooks: WebhookDelivery[];
+  profileSet: Record<string, Json> | null;
+}
+
+export interface ExecutorDeps {
+  store: Store;
+  canvases: CanvasReader;
+  io: StepIO;
+}
+
+/** Runs one claimed batch; returns the number of entries whose move was committed. */
+export async function executeClaimed(deps: ExecutorDeps, claimed: readonly Entry[], leaseId: string, now: number): Promise<number> {
+  if (claimed.length === 0) return 0;
+  const outcomes: Outcome[] = [];
+  for (const [workspaceId, entries] of groupBy(claimed, (e) => e.workspaceId)) {
+    const [definitions, profiles, workspace] = await Promise.all([
+      deps.canvases.getDefinitions(workspaceId, unique(entries.map((e) => ({ canvasId: e.canvasId, version: e.version })))),
+      deps.store.getProfilesByIds(workspaceId, unique(entries.map((e) => e.profileId))),
+      deps.store.getWorkspace(workspaceId),
+    ]);
+    const profileById = new Map(profiles.map((p) => [p.id, p]));
+    const defaultCountry = workspace?.defaultCountry ?? null;
+    await forEachLimited(entries, 32, async (entry) => {
+      const definition = definitions.get(versionKey(entry.canvasId, entry.version));
+      const profile = profileById.get(entry.profileId);
+      outcomes.push(await runEntry(deps.io, entry, definition, profile, defaultCountry, now));
+    });
+  }
+  return deps.store.transaction(async (tx) => {
+    const settled = await tx.settleEntries(leaseId, outcomes.map((o) => o.update));
+    const kept = outcomes.filter((o) => settled.has(o.update.id));
+    await tx.insertSyncItems(kept.flatMap((o) => o.syncItems), now);
+    await tx.insertWebhookDeliveries(kept.flatMap((o) => o.webhooks), now);
+    for (const [workspaceId, group] of groupBy(kept.filter((o) => o.profileSet !== null), (o) => o.workspaceId)) {
+      const patches: ProfilePatch[] = group.map((o) => ({ externalId: o.externalId, ...splitAttributes(o.profileSet!) }) as ProfilePatch);
+      await tx.upsertProfiles(workspaceId, patches, now);
+    }
+    await tx.addStepCounts(kept.flatMap((o) => o.book.deltas));
+    return kept.length;
+  });
+}
+
+async function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition | undefined, profile: Profile | undefined, defaultCountry: string | null, now: number): Promise<Outcome> {
+  const book = new CountBook(entry.workspaceId, entry.canvasId, minuteOf(now));
+  const out = { workspaceId: entry.workspaceId, externalId: entry.externalId, book, syncItems: [] as NewSyncItem[], webhooks: [] as WebhookDelivery[], profileSet: null as Record<string, Json> | null };
+  const exit = (stepId: string | null) => {
+    if (stepId !== null) book.add(stepId, 'exited');
+    return { ...out, update: { id: entry.id, stepId: null, status: 'exited' as const, dueAt: null, stepEnteredAt: now, exitedAt: now } };
+  };
+  // The profile was deleted or the version is unreadable: the user leaves from where they are.
+  if (!definition || !profile || entry.stepId === null) return exit(entry.stepId);
+  const steps = new Map(definition.steps.map((s) => [s.id, s]));
+  let stepId: string = entry.stepId;
+  let stepEnteredAt = entry.stepEnteredAt;
+  let current = profile;
+  for (let i = 0; i < MAX_STEPS_PER_RUN; i++) {
+    const step = steps.get(stepId);
+    if (!step) return exit(stepId);
+    const ctx = { step, profile: current, entry, now, stepEnteredAt, defaultCountry } as StepContext<StepType>;
+    const result = await (stepRegistry[step.type] as StepHandler<StepType>).execute(ctx, io);
+    if (result.kind === 'wait') {
+      return { ...out, update: { id: entry.id, stepId, status: 'active', dueAt: result.until, stepEnteredAt, exitedAt: null } };
+    }
+    for (const effect of result.effects ?? []) current = applyEffect(effect, step, entry, current, out);
+    if (entry.exitRequested || result.next === null) return exit(stepId);
+    book.add(stepId, 'proceeded');
+    book.add(result.next, 'entered');
+    stepId = result.next;
+    stepEnteredAt = now;
+  }
+  // Loop guard: park the user at the current step and pick them up in the next run.
+  return { ...out, update: { id: entry.id, stepId, status: 'active', dueAt: now, stepEnteredAt, exitedAt: null } };
+}
+
+function applyEffect(effect: Effect, step: StepDefinition, entry: Entry, profile: Profile, out: { book: CountBook; syncItems: NewSyncItem[]; webhooks: WebhookDelivery[]; profileSet: Record<string, Json> | null }): Profile {
+  switch (effect.kind) {
+    case 'sync_item': {
+      if (step.type !== 'audience_sync') return profile;
+      out.syncItems.push({
+        workspaceId: entry.workspaceId,
+        canvasId: entry.canvasId,
+        stepId: step.id,
+        entryId: entry.id,
+        profileId: entry.profileId,
+        externalId: entry.externalId,
+        advertiserId: step.config.advertiser_id ?? null,
+        audienceId: step.config.audience_id ?? null,
+        action: step.config.action,
+        hashes: effect.hashes,
+        outcome: effect.outcome,
+        reason: effect.reason,
+      });
+      out.book.add(step.id, effect.outcome, 1, effect.outcome === 'not_synced' ? (effect.reason ?? '') : '');
+      return profile;
+    }
+    case 'webhook_delivery':
+      out.webhooks.push({ workspaceId: entry.workspaceId, canvasId: entry.canvasId, stepId: step.id, entryId: entry.id, ok: effect.ok, httpStatus: effect.httpStatus, error: effect.error, attempts: effect.attempts });
+      return profile;
+    case 'profile_update':
+      out.profileSet = { ...(out.profileSet ?? {}), ...effect.set };
+      return withUpdate(profile, effect.set);
+  }
+}
+
+function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
+  const m = new Map<K, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const g = m.get(k);
+    if (g) g.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  const seen = new Map<string, T>();
+  for (const it of items) seen.set(JSON.stringify(it), it);
+  return [...seen.values()];
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(lanes);
+}

@@ -1,0 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StepIO } from './steps/index.ts';
+
+/** The real StepIO: fetch with a per-request timeout, and real pauses between attempts. */
+export function fetchIO(): StepIO {
+  return {
+    async http(req) {
+      const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(req.timeoutMs), redirect: 'manual' });
+      await res.arrayBuffer().catch(() => undefined); // drain, so the connection is reused
+      return { status: res.status };
+    },
+    pause: (ms) => sleep(ms),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The step-handler contract (PostHog's model): one small object per step type. A handler gets the
+ * step, the user and `now`, and returns advance or wait, plus effects the runtime writes in the
+ * same transaction that moves the user. It never touches the store, calls TikTok, reads the clock
+ * or records metrics; the webhook handler's HTTP goes through the injected `io`.
+ */
+import type { StepOf, StepType } from '../../core/canvas.ts';
+import type { Entry } from '../../store/journey-port.ts';
+import type { Json, Profile } from '../../store/port.ts';
+
+export type Effect =
+  | { kind: 'sync_item'; outcome: 'pending' | 'not_synced'; reason: string | null; hashes: Partial<Record<'email' | 'phone' | 'idfa' | 'gaid', string>> }
+  | { kind: 'profile_update'; set: Record<string, Json> }
+  | { kind: 'webhook_delivery'; ok: boolean; httpStatus: number | null; error: string | null; attempts: number };
+
+/** `next: null` = the user exits the canvas after this step. `until` is epoch ms. */
+export type StepResult = { kind: 'advance'; next: string | null; effects?: Effect[] } | { kind: 'wait'; until: number };
+
+export interface StepContext<T extends StepType> {
+  step: StepOf<T>;
+  profile: Profile;
+  entry: Entry;
+  now: number;
+  /** When the user arrived at this step (a delay counts from here). */
+  stepEnteredAt: number;
+  /** The workspace's default country, for phones without a country code. */
+  defaultCountry: string | null;
+}
+
+export interface HttpRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  timeoutMs: number;
+}
+export interface StepIO {
+  /** One HTTP attempt: the status, or a thrown error for a network failure or timeout. */
+  http(req: HttpRequest): Promise<{ status: number }>;
+  /** Waits between webhook attempts (tests pass a no-op). */
+  pause(ms: number): Promise<void>;
+}
+
+export interface StepHandler<T extends StepType> {
+  readonly type: T;
+  execute(ctx: StepContext<T>, io: StepIO): StepResult | Promise<StepResult>;
+}

@@ -1,0 +1,98 @@
+/**
+ * The worker loop: due launch jobs, then due entries in batches, leased so that several workers can
+ * share a PostgreSQL database. It sleeps when there is nothing due, and an in-process `wake()` (the
+ * API calls it after a trigger commits) starts the next run at once.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import type { Store } from '../store/port.ts';
+import type { CanvasReader } from './canvas-reader.ts';
+import { executeClaimed } from './executor.ts';
+import { runDueLaunchJob } from './launcher.ts';
+import type { StepIO } from './steps/index.ts';
+
+export interface WorkerOptions {
+  store: Store;
+  canvases: CanvasReader;
+  clock: Clock;
+  io: StepIO;
+  /** Entries claimed per run. */
+  batchSize?: number;
+  /** Profiles entered per launch transaction. */
+  launchChunk?: number;
+  /** How long a claim is held before another worker may take it over. */
+  leaseMs?: number;
+  /** Sleep between empty polls. */
+  idleMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface Worker {
+  start(): void;
+  stop(): Promise<void>;
+  /** One pass: launch jobs, then one batch of entries. Returns the amount of work done (0 = idle). */
+  runOnce(): Promise<number>;
+  /** Runs passes until one does nothing. */
+  drain(): Promise<void>;
+  wake(): void;
+}
+
+export function createWorker(o: WorkerOptions): Worker {
+  const batchSize = o.batchSize ?? 2_000;
+  const leaseMs = o.leaseMs ?? 60_000;
+  const idleMs = o.idleMs ?? 200;
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+
+  async function runOnce(): Promise<number> {
+    let work = 0;
+    const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, chunkSize: o.launchChunk ?? 5_000, leaseMs, newLeaseId: randomUUID });
+    if (launched !== null) work += launched;
+    const leaseId = randomUUID();
+    const claimed = await o.store.claimDueEntries({ now: o.clock.now(), limit: batchSize, leaseMs, leaseId });
+    await executeClaimed({ store: o.store, canvases: o.canvases, io: o.io }, claimed, leaseId, o.clock.now());
+    return work + claimed.length;
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      let work = 0;
+      try {
+        work = await runOnce();
+      } catch (error) {
+        o.onError?.(error);
+      }
+      if (work === 0 && running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, idleMs);
+          wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeUp = null;
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wakeUp?.();
+      await loop;
+    },
+    runOnce,
+    async drain() {
+      while ((await runOnce()) > 0);
+    },
+    wake() {
+      wakeUp?.();
+    },
+  };
+}

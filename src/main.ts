@@ -1,0 +1,151 @@
+/**
+ * The composition root (style guide §1): the only module that picks concrete adapters — the store
+ * named by the settings, the system clock, pino — and wires them into the API and, for `serve`, the
+ * long-running components. The CLI loads the settings (src/config.ts) and calls in here; everything
+ * else receives its dependencies.
+ */
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { buildApi } from './api/app.ts';
+import type { ApiDeps, EngineHooks, JourneyDeps } from './api/deps.ts';
+import type { Config } from './config.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import { storeCanvasReader } from './engine/canvas-reader.ts';
+import { engineHooks } from './engine/events.ts';
+import { fetchIO } from './engine/http-io.ts';
+import { createWorker, type Worker } from './engine/worker.ts';
+import { createStore } from './store/index.ts';
+import type { Store } from './store/port.ts';
+
+export type Role = 'all' | 'api' | 'worker';
+export const ROLES: readonly Role[] = ['all', 'api', 'worker'];
+
+/** Where the API binds; the log line `cohort listening on http://127.0.0.1:<port>` names it. */
+const HOST = '127.0.0.1';
+
+/** What every command needs: the store, the clock and the engine's hooks. */
+export interface Services {
+  readonly config: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly engine: EngineHooks;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Everything `serve` wires: the services plus what the API routes receive. */
+export interface Runtime extends Services {
+  readonly apiDeps: ApiDeps;
+  /** The in-process journey worker, once started; the trigger route wakes it. */
+  readonly worker: { current: Worker | null };
+}
+
+/** Something `serve` started; stopped in reverse start order on SIGINT/SIGTERM. */
+export interface Component {
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+export interface Server {
+  /** The API's address, or null when this role runs no API. */
+  readonly url: string | null;
+  /** Resolves once a stop (signal or `stop()`) has finished. */
+  readonly stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** JSON logs; commands whose stdout is data (import, workspaces) log to stderr (fd 2). */
+export function createLogger(config: Config, fd: 1 | 2 = 1): Logger {
+  return pino({ level: config.logLevel, base: { name: 'cohort' } }, pino.destination({ fd, sync: true }));
+}
+
+export async function openServices(config: Config, logger: Logger = createLogger(config)): Promise<Services> {
+  const store = await createStore(config.databaseUrl);
+  // Event-triggered entries and exit rules run inside the transaction that stores the events.
+  const engine: EngineHooks = engineHooks();
+  return { config, store, clock: systemClock(), engine, logger, close: () => store.close() };
+}
+
+export async function createRuntime(
+  config: Config,
+  parts: { tiktokLaunchContext: ApiDeps['tiktokLaunchContext']; journeys?: JourneyDeps; logger?: Logger },
+): Promise<Runtime> {
+  const services = await openServices(config, parts.logger);
+  const worker: Runtime['worker'] = { current: null };
+  const journeys: JourneyDeps = parts.journeys ?? { canvases: storeCanvasReader(services.store), wake: () => worker.current?.wake() };
+  const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext: parts.tiktokLaunchContext };
+  return { ...services, apiDeps, worker };
+}
+
+/** `cohort serve`: starts the components of `role`, and stops them cleanly on SIGINT/SIGTERM. */
+export async function runServe(config: Config, role: Role): Promise<Server> {
+  const logger = createLogger(config);
+  const runtime = await createRuntime(config, {
+    tiktokLaunchContext: async () => ({ status: 'disconnected', advertiserIds: [] }), // issue #4 replaces this with the stored TikTok connection
+    logger,
+  });
+  const components: Component[] = [];
+  let url: string | null = null;
+  try {
+    if (role === 'all' || role === 'api') {
+      const api = await startApi(runtime);
+      components.push(api);
+      url = api.url;
+    }
+    if (role === 'all' || role === 'worker') components.push(startWorker(runtime));
+    // Roles all/worker: the sync sender and (without TikTok settings) the emulator start here too (issue #4).
+  } catch (error) {
+    await stopAll(components, logger);
+    await runtime.close();
+    throw error;
+  }
+  // `serve` runs until it is stopped, even when no component holds the event loop open.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  let requestStop!: () => void;
+  const stopped = new Promise<void>((resolve) => (requestStop = resolve)).then(async () => {
+    logger.info({ role }, 'cohort stopping');
+    clearInterval(keepAlive);
+    await stopAll(components, logger);
+    await runtime.close();
+    logger.info({ role }, 'cohort stopped');
+  });
+  const stop = (): Promise<void> => {
+    requestStop();
+    return stopped;
+  };
+  // A second signal while stopping falls back to Node's default: the process ends at once.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().catch(() => undefined));
+  logger.info({ role, url, components: components.map((c) => c.name) }, url ? `cohort listening on ${url}` : 'cohort started');
+  return { url, stopped, stop };
+}
+
+function startWorker(runtime: Runtime): Component {
+  const worker = createWorker({
+    store: runtime.store,
+    canvases: runtime.apiDeps.journeys.canvases,
+    clock: runtime.clock,
+    io: fetchIO(),
+    onError: (error) => runtime.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'journey worker pass failed; retrying'),
+  });
+  runtime.worker.current = worker;
+  worker.start();
+  return { name: 'journey-worker', stop: () => worker.stop() };
+}
+
+async function startApi(runtime: Runtime): Promise<Component & { url: string }> {
+  const app = await buildApi({ deps: runtime.apiDeps, logger: { level: runtime.config.logLevel } });
+  await app.listen({ port: runtime.config.port, host: HOST });
+  const { port } = app.server.address() as AddressInfo;
+  return { name: 'api', url: `http://${HOST}:${port}`, stop: () => app.close() };
+}
+
+/** Reverse start order; one component failing to stop does not keep the others running. */
+async function stopAll(components: readonly Component[], logger: Logger): Promise<void> {
+  for (const component of [...components].reverse()) {
+    try {
+      await component.stop();
+    } catch (error) {
+      logger.error({ component: component.name, err: error instanceof Error ? error.message : String(error) }, 'component failed to stop');
+    }
+  }
+}

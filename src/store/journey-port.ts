@@ -1,0 +1,132 @@
+/**
+ * The journey half of the store port: entries (a user's place in a canvas), launch jobs (scheduled
+ * entry), sync items (audience_sync outcomes) and step counts (metrics). See port.ts for the rest.
+ */
+import type { Json } from './port.ts';
+
+export type EntryStatus = 'active' | 'exited';
+
+export interface NewEntry {
+  workspaceId: string;
+  canvasId: string;
+  version: number;
+  profileId: number;
+  externalId: string;
+  stepId: string;
+  context: Record<string, Json> | null;
+  dispatchId: string | null;
+}
+
+export interface Entry {
+  id: number;
+  workspaceId: string;
+  canvasId: string;
+  version: number;
+  profileId: number;
+  externalId: string;
+  stepId: string | null;
+  status: EntryStatus;
+  dueAt: number | null;
+  stepEnteredAt: number;
+  enteredAt: number;
+  exitedAt: number | null;
+  exitRequested: boolean;
+  context: Record<string, Json> | null;
+  dispatchId: string | null;
+}
+
+/** Where an entry goes after a worker ran it. `dueAt` null with status active never happens. */
+export interface EntryUpdate {
+  id: number;
+  stepId: string | null;
+  status: EntryStatus;
+  dueAt: number | null;
+  stepEnteredAt: number;
+  exitedAt: number | null;
+}
+
+export interface PriorEntry {
+  profileId: number;
+  active: boolean;
+  lastEnteredAt: number;
+}
+
+export interface LaunchJob {
+  id: number;
+  workspaceId: string;
+  canvasId: string;
+  version: number;
+  runAt: number;
+  cursor: number;
+  leaseId: string;
+}
+
+export type SyncOutcome = 'pending' | 'synced' | 'not_synced' | 'errored';
+
+export interface NewSyncItem {
+  workspaceId: string;
+  canvasId: string;
+  stepId: string;
+  entryId: number;
+  profileId: number;
+  externalId: string;
+  advertiserId: string | null;
+  audienceId: string | null;
+  action: 'add' | 'remove';
+  hashes: Partial<Record<'email' | 'phone' | 'idfa' | 'gaid', string>>;
+  outcome: 'pending' | 'not_synced';
+  reason: string | null;
+}
+
+export interface StepCountDelta {
+  workspaceId: string;
+  canvasId: string;
+  stepId: string;
+  metric: string;
+  reason?: string;
+  minute: number;
+  count: number;
+}
+
+export interface StepCountRow {
+  stepId: string;
+  metric: string;
+  reason: string;
+  minute: number;
+  count: number;
+}
+
+export interface WebhookDelivery {
+  workspaceId: string;
+  canvasId: string;
+  stepId: string;
+  entryId: number;
+  ok: boolean;
+  httpStatus: number | null;
+  error: string | null;
+  attempts: number;
+}
+
+export interface JourneyQueries {
+  /** Set-based insert; skips a user already active in the canvas (a partial unique index decides). Returns the rows inserted. */
+  insertEntries(rows: readonly NewEntry[], now: number): Promise<Entry[]>;
+  /** Each given profile's last entry into the canvas, if any. Set-based. */
+  priorEntries(canvasId: string, profileIds: readonly number[]): Promise<PriorEntry[]>;
+  /** Claims up to `limit` due active entries, oldest due first, under a fresh lease. Postgres: SKIP LOCKED. */
+  claimDueEntries(q: { now: number; limit: number; leaseMs: number; leaseId: string }): Promise<Entry[]>;
+  /** Applies updates fenced by the lease: rows whose lease moved on are left alone. Returns the ids updated. Needs a transaction. */
+  settleEntries(leaseId: string, updates: readonly EntryUpdate[]): Promise<Set<number>>;
+  /** Marks active entries of these profiles in these canvases to exit when their current step ends. Set-based. */
+  requestExit(workspaceId: string, canvasIds: readonly string[], externalIds: readonly string[]): Promise<number>;
+
+  insertLaunchJob(job: { workspaceId: string; canvasId: string; version: number; runAt: number }): Promise<void>;
+  claimDueLaunchJob(q: { now: number; leaseMs: number; leaseId: string }): Promise<LaunchJob | null>;
+  /** Moves a claimed job's cursor (fenced by its lease); `done` finishes it. Returns false if the lease was lost. */
+  advanceLaunchJob(id: number, leaseId: string, p: { cursor: number; entered: number; done: boolean; leaseExpiresAt: number }): Promise<boolean>;
+
+  insertSyncItems(rows: readonly NewSyncItem[], now: number): Promise<void>;
+  /** Upsert: count = count + delta, one statement per 500 deltas. Call in the transaction that changes what is counted. */
+  addStepCounts(deltas: readonly StepCountDelta[]): Promise<void>;
+  stepCounts(workspaceId: string, canvasId: string): Promise<StepCountRow[]>;
+  insertWebhookDeliveries(rows: readonly WebhookDelivery[], now: number): Promise<void>;
+}

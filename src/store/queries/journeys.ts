@@ -1,0 +1,247 @@
+import { sql, type Selectable } from 'kysely';
+import type { Entry, EntryUpdate, JourneyQueries, StepCountDelta } from '../journey-port.ts';
+import type { Json } from '../port.ts';
+import type { EntriesTable } from '../schema.ts';
+import { chunks, type QueryContext } from './context.ts';
+
+type EntryRow = Selectable<EntriesTable>;
+
+export function journeyQueries({ db, dialect }: QueryContext): JourneyQueries {
+  // Postgres runs several workers: a claim skips rows another worker holds. SQLite has one writer.
+  const skipLocked = dialect === 'postgres' ? sql` for update skip locked` : sql``;
+
+  return {
+    async insertEntries(rows, now) {
+      const out: Entry[] = [];
+      for (const part of chunks(rows)) {
+        const inserted = await db
+          .insertInto('entries')
+          .values(
+            part.map((r) => ({
+              workspace_id: r.workspaceId,
+              canvas_id: r.canvasId,
+              version: r.version,
+              profile_id: r.profileId,
+              external_id: r.externalId,
+              step_id: r.stepId,
+              status: 'active',
+              due_at: now,
+              step_entered_at: now,
+              entered_at: now,
+              exited_at: null,
+              exit_requested: 0,
+              context: r.context === null ? null : JSON.stringify(r.context),
+              dispatch_id: r.dispatchId,
+              lease_id: null,
+              lease_expires_at: null,
+              claim_count: 0,
+            })),
+          )
+          // entries_active_uq (migration 0003): one active entry per user and canvas, even across workers.
+          // The predicate must be a literal: SQLite matches it against the index's WHERE clause textually.
+          .onConflict((oc) => oc.columns(['canvas_id', 'profile_id']).where(sql.ref('status'), '=', sql.lit('active')).doNothing())
+          .returningAll()
+          .execute();
+        for (const row of inserted) out.push(toEntry(row));
+      }
+      return out;
+    },
+
+    async priorEntries(canvasId, profileIds) {
+      const out = [];
+      for (const part of chunks(profileIds)) {
+        const rows = await db
+          .selectFrom('entries')
+          .select((eb) => [
+            'profile_id',
+            eb.fn.max('entered_at').as('last_entered_at'),
+            eb.fn.max(eb.case().when('status', '=', 'active').then(1).else(0).end()).as('active'),
+          ])
+          .where('canvas_id', '=', canvasId)
+          .where('profile_id', 'in', part)
+          .groupBy('profile_id')
+          .execute();
+        for (const r of rows) out.push({ profileId: Number(r.profile_id), active: Number(r.active) === 1, lastEnteredAt: Number(r.last_entered_at) });
+      }
+      return out;
+    },
+
+    async claimDueEntries({ now, limit, leaseMs, leaseId }) {
+      const { rows } = await sql<EntryRow>`
+        update entries set lease_id = ${leaseId}, lease_expires_at = ${now + leaseMs}, claim_count = claim_count + 1
+        where id in (
+          select id from entries
+          where status = 'active' and due_at <= ${now} and (lease_expires_at is null or lease_expires_at < ${now})
+          order by due_at limit ${limit}${skipLocked}
+        )
+        returning *`.execute(db);
+      return rows.map(toEntry);
+    },
+
+    async settleEntries(leaseId, updates) {
+      // Rows that share an outcome share one UPDATE: a launch moves thousands of users the same way.
+      const groups = new Map<string, { u: EntryUpdate; ids: number[] }>();
+      for (const u of updates) {
+        const key = `${u.stepId}|${u.status}|${u.dueAt}|${u.stepEnteredAt}|${u.exitedAt}`;
+        const g = groups.get(key);
+        if (g) g.ids.push(u.id);
+        else groups.set(key, { u, ids: [u.id] });
+      }
+      const settled = new Set<number>();
+      for (const { u, ids } of groups.values()) {
+        for (const part of chunks(ids)) {
+          const rows = await db
+            .updateTable('entries')
+            .set({ step_id: u.stepId, status: u.status, due_at: u.dueAt, step_entered_at: u.stepEnteredAt, exited_at: u.exitedAt, lease_id: null, lease_expires_at: null })
+            .where('lease_id', '=', leaseId)
+            .where('id', 'in', part)
+            .returning('id')
+            .execute();
+          for (const r of rows) settled.add(Number(r.id));
+        }
+      }
+      return settled;
+    },
+
+    async requestExit(workspaceId, canvasIds, externalIds) {
+      if (canvasIds.length === 0 || externalIds.length === 0) return 0;
+      let n = 0;
+      for (const part of chunks(externalIds)) {
+        const r = await db
+          .updateTable('entries')
+          .set({ exit_requested: 1 })
+          .where('workspace_id', '=', workspaceId)
+          .where('status', '=', 'active')
+          .where('canvas_id', 'in', canvasIds)
+          .where('external_id', 'in', part)
+          .executeTakeFirst();
+        n += Number(r.numUpdatedRows);
+      }
+      return n;
+    },
+
+    async insertLaunchJob(job) {
+      await db
+        .insertInto('launch_jobs')
+        .values({ workspace_id: job.workspaceId, canvas_id: job.canvasId, version: job.version, run_at: job.runAt, cursor: 0, status: 'pending', entered: 0, lease_id: null, lease_expires_at: null })
+        .execute();
+    },
+
+    async claimDueLaunchJob({ now, leaseMs, leaseId }) {
+      const { rows } = await sql<{ id: number; workspace_id: string; canvas_id: string; version: number; run_at: number; cursor: number }>`
+        update launch_jobs set lease_id = ${leaseId}, lease_expires_at = ${now + leaseMs}
+        where id in (
+          select id from launch_jobs
+          where status = 'pending' and run_at <= ${now} and (lease_expires_at is null or lease_expires_at < ${now})
+          order by run_at limit 1${skipLocked}
+        )
+        returning id, workspace_id, canvas_id, version, run_at, cursor`.execute(db);
+      const r = rows[0];
+      return r
+        ? { id: Number(r.id), workspaceId: r.workspace_id, canvasId: r.canvas_id, version: Number(r.version), runAt: Number(r.run_at), cursor: Number(r.cursor), leaseId }
+        : null;
+    },
+
+    async advanceLaunchJob(id, leaseId, p) {
+      const r = await db
+        .updateTable('launch_jobs')
+        .set((eb) => ({
+          cursor: p.cursor,
+          entered: eb('entered', '+', p.entered),
+          status: p.done ? 'done' : 'pending',
+          lease_expires_at: p.leaseExpiresAt,
+          lease_id: p.done ? null : leaseId,
+        }))
+        .where('id', '=', id)
+        .where('lease_id', '=', leaseId)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    async insertSyncItems(rows, now) {
+      for (const part of chunks(rows)) {
+        await db
+          .insertInto('sync_items')
+          .values(
+            part.map((r) => ({
+              workspace_id: r.workspaceId,
+              canvas_id: r.canvasId,
+              step_id: r.stepId,
+              entry_id: r.entryId,
+              profile_id: r.profileId,
+              external_id: r.externalId,
+              advertiser_id: r.advertiserId,
+              audience_id: r.audienceId,
+              action: r.action,
+              email_sha256: r.hashes.email ?? null,
+              phone_sha256: r.hashes.phone ?? null,
+              idfa_sha256: r.hashes.idfa ?? null,
+              aaid_sha256: r.hashes.gaid ?? null,
+              outcome: r.outcome,
+              reason: r.reason,
+              created_at: now,
+              due_at: r.outcome === 'pending' ? now : null,
+              settled_at: r.outcome === 'pending' ? null : now,
+              lease_id: null,
+              lease_expires_at: null,
+              claim_count: 0,
+              failed_attempts: 0,
+            })),
+          )
+          .execute();
+      }
+    },
+
+    async addStepCounts(deltas) {
+      const merged = new Map<string, StepCountDelta>();
+      for (const d of deltas) {
+        if (d.count === 0) continue;
+        const key = `${d.canvasId}|${d.stepId}|${d.metric}|${d.reason ?? ''}|${d.minute}`;
+        const m = merged.get(key);
+        if (m) m.count += d.count;
+        else merged.set(key, { ...d });
+      }
+      for (const part of chunks([...merged.values()])) {
+        await db
+          .insertInto('step_counts')
+          .values(part.map((d) => ({ workspace_id: d.workspaceId, canvas_id: d.canvasId, step_id: d.stepId, metric: d.metric, reason: d.reason ?? '', minute: d.minute, count: d.count })))
+          .onConflict((oc) => oc.columns(['canvas_id', 'step_id', 'metric', 'reason', 'minute']).doUpdateSet((eb) => ({ count: eb('step_counts.count', '+', eb.ref('excluded.count')) })))
+          .execute();
+      }
+    },
+
+    async stepCounts(workspaceId, canvasId) {
+      const rows = await db.selectFrom('step_counts').select(['step_id', 'metric', 'reason', 'minute', 'count']).where('workspace_id', '=', workspaceId).where('canvas_id', '=', canvasId).execute();
+      return rows.map((r) => ({ stepId: r.step_id, metric: r.metric, reason: r.reason, minute: Number(r.minute), count: Number(r.count) }));
+    },
+
+    async insertWebhookDeliveries(rows, now) {
+      for (const part of chunks(rows)) {
+        await db
+          .insertInto('webhook_deliveries')
+          .values(part.map((r) => ({ workspace_id: r.workspaceId, canvas_id: r.canvasId, step_id: r.stepId, entry_id: r.entryId, ok: r.ok ? 1 : 0, http_status: r.httpStatus, error: r.error, attempts: r.attempts, created_at: now })))
+          .execute();
+      }
+    },
+  };
+}
+
+function toEntry(r: EntryRow): Entry {
+  return {
+    id: Number(r.id),
+    workspaceId: r.workspace_id,
+    canvasId: r.canvas_id,
+    version: Number(r.version),
+    profileId: Number(r.profile_id),
+    externalId: r.external_id,
+    stepId: r.step_id,
+    status: r.status === 'exited' ? 'exited' : 'active',
+    dueAt: r.due_at === null ? null : Number(r.due_at),
+    stepEnteredAt: Number(r.step_entered_at),
+    enteredAt: Number(r.entered_at),
+    exitedAt: r.exited_at === null ? null : Number(r.exited_at),
+    exitRequested: Number(r.exit_requested) === 1,
+    context: r.context === null ? null : (JSON.parse(r.context) as Record<string, Json>),
+    dispatchId: r.dispatch_id,
+  };
+}
