@@ -72,3 +72,17 @@ describeEachStore('store: workspaces and profiles', ({ store }) => {
     expect(await store().getProfile('ws_r', 'ghost')).toBeNull();
   });
 });
+
+describeEachStore('store: concurrent first writes of one user', ({ store }) => {
+  it('two transactions creating the same user at once both land (no lost attributes)', async () => {
+    await store().createWorkspace({ id: 'ws_c', name: 'C' }, NOW);
+    for (let round = 0; round < 5; round++) {
+      const id = `new-${round}`;
+      await Promise.all([
+        store().transaction((tx) => tx.upsertProfiles('ws_c', [{ externalId: id, standard: { email: `${id}@example.com` }, custom: { a: 1 } }], NOW)),
+        store().transaction((tx) => tx.upsertProfiles('ws_c', [{ externalId: id, standard: { first_name: 'Ann' }, custom: { b: 2 } }], NOW)),
+      ]);
+      expect(await store().getProfile('ws_c', id)).toMatchObject({ email: `${id}@example.com`, first_name: 'Ann', custom: { a: 1, b: 2 } });
+    }
+  });
+});

@@ -22,7 +22,16 @@ export function profileQueries({ db, dialect }: QueryContext): ProfileQueries {
     async upsertProfiles(workspaceId, patches, now) {
       if (patches.length === 0) return [];
       const merged = new Map<string, NewRow>();
-      const existing = await existingByExternalId(workspaceId, [...new Set(patches.map((p) => p.externalId))], true);
+      const ids = [...new Set(patches.map((p) => p.externalId))];
+      if (dialect === 'postgres') {
+        // FOR UPDATE cannot lock a row that does not exist yet: two transactions creating the same
+        // user would both merge into an empty row and the later one would drop the earlier's
+        // attributes. Creating the rows first makes the second wait on the unique index, then lock.
+        for (const part of chunks(ids)) {
+          await db.insertInto('profiles').values(part.map((id) => emptyRow(workspaceId, id, now))).onConflict((oc) => oc.columns(['workspace_id', 'external_id']).doNothing()).execute();
+        }
+      }
+      const existing = await existingByExternalId(workspaceId, ids, true);
       for (const patch of patches) {
         const base = merged.get(patch.externalId) ?? fromExisting(existing.get(patch.externalId)) ?? emptyRow(workspaceId, patch.externalId, now);
         merged.set(patch.externalId, applyPatch(base, patch, now));
