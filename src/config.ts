@@ -25,6 +25,8 @@ const SETTINGS = {
   publicUrl: ['COHORT_PUBLIC_URL', origin.optional()],
   secretKey: ['COHORT_SECRET_KEY', z.string().min(32, 'must be at least 32 characters').optional(), 'secret'],
   syncRetryWindowMs: ['COHORT_SYNC_RETRY_WINDOW', duration.default(13 * 3_600_000)],
+  /** How long a worker holds claimed work before another may take it over (after a crash, the wait before resuming). */
+  workerLeaseMs: ['COHORT_WORKER_LEASE', duration.default(60_000)],
   logLevel: ['COHORT_LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')],
   tiktokAppId: ['TIKTOK_APP_ID', z.string().min(1).optional()],
   tiktokAppSecret: ['TIKTOK_APP_SECRET', z.string().min(1).optional(), 'secret'],

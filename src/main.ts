@@ -125,6 +125,7 @@ function startWorker(runtime: Runtime): Component {
     canvases: runtime.apiDeps.journeys.canvases,
     clock: runtime.clock,
     io: fetchIO(),
+    leaseMs: runtime.config.workerLeaseMs,
     onError: (error) => runtime.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'journey worker pass failed; retrying'),
   });
   runtime.worker.current = worker;

@@ -47,6 +47,8 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
     cursor = step.nextCursor;
     onProgress?.();
     if (step.done) return total;
+    // SQLite calls are synchronous: yield to the event loop so the API keeps answering during a big launch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 

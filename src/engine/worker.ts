@@ -63,6 +63,8 @@ export function createWorker(o: WorkerOptions): Worker {
       } catch (error) {
         o.onError?.(error);
       }
+      // Yield to the event loop between passes (SQLite work is synchronous), so the API stays responsive.
+      if (work > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       if (work === 0 && running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, idleMs);

@@ -119,6 +119,9 @@ export interface JourneyQueries {
   /** Marks active entries of these profiles in these canvases to exit when their current step ends. Set-based. */
   requestExit(workspaceId: string, canvasIds: readonly string[], externalIds: readonly string[]): Promise<number>;
 
+  /** Row counts for a canvas: entries, distinct users, and exited entries (checks and reports). One statement. */
+  countEntries(workspaceId: string, canvasId: string): Promise<{ entries: number; users: number; exited: number }>;
+
   insertLaunchJob(job: { workspaceId: string; canvasId: string; version: number; runAt: number }): Promise<void>;
   claimDueLaunchJob(q: { now: number; leaseMs: number; leaseId: string }): Promise<LaunchJob | null>;
   /** Moves a claimed job's cursor (fenced by its lease); `done` finishes it. Returns false if the lease was lost. */

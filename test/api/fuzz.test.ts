@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { testApi, type TestApi } from '../support/api.ts';
 import { describeEachStore } from '../support/databases.ts';
+import { engineHarness, type EngineHarness } from '../support/engine.ts';
 import { fuzzRoute } from '../support/fuzz.ts';
 
 const KEYS = ['external_id', 'email', 'phone', 'first_name', 'last_name', 'country', 'language', 'idfa', 'gaid', 'ads_tracking_enabled', 'vip', '__proto__', 'constructor', ''];
@@ -52,5 +53,40 @@ describeEachStore('api: fuzzing /api/users/track', ({ store }) => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describeEachStore('api: fuzzing /api/canvas/trigger/send', ({ store }) => {
+  let h: EngineHarness;
+  let key: string;
+  let canvasId: string;
+  beforeAll(async () => {
+    h = await engineHarness(store());
+    key = (await h.workspace()).key;
+    const created = await h.call(key, 'POST', '/api/canvases', { name: 'Fuzzed', first_step: 'w', steps: [{ id: 'w', type: 'delay', config: { seconds: 60 }, next: null }] });
+    canvasId = created.body.id as string;
+    expect((await h.call(key, 'POST', `/api/canvases/${canvasId}/launch`)).status).toBe(200);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('answers 1,000 random bodies without a 5xx, then still enters a valid recipient', async () => {
+    const recipient = fc.record(
+      { external_user_id: fc.oneof(text, fc.anything()), attributes: fc.oneof(attributesLike, fc.anything()), context: fc.oneof(fc.dictionary(fc.string(), fc.anything()), fc.anything()) },
+      { requiredKeys: [] },
+    );
+    const triggerLike = fc.record(
+      { canvas_id: fc.oneof(fc.constant(canvasId), text, fc.anything()), recipients: fc.oneof(fc.array(fc.oneof(recipient, fc.anything()), { maxLength: 20 }), fc.anything()) },
+      { requiredKeys: [] },
+    );
+    const statuses = await fuzzRoute(h.app, '/api/canvas/trigger/send', 1_000, { headers: { authorization: `Bearer ${key}` }, shapes: [triggerLike] });
+    expect([...statuses.keys()].every((s) => s < 500)).toBe(true);
+    expect(statuses.get(201)).toBeGreaterThan(0); // some bodies are valid enough to enter users
+    expect(statuses.get(400)).toBeGreaterThan(50);
+
+    const ok = await h.call(key, 'POST', '/api/canvas/trigger/send', { canvas_id: canvasId, recipients: [{ external_user_id: 'after-fuzz-trigger' }] });
+    expect(ok.status).toBe(201);
+    expect((await h.call(key, 'GET', '/api/users/after-fuzz-trigger')).body.canvas_entries).toEqual([expect.objectContaining({ canvas_id: canvasId })]);
   });
 });

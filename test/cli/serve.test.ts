@@ -1,30 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, runCohort, startCohort } from '../support/cli.ts';
+import { cleanEnv, exitOf, runCohort, startCohort, waitForLine } from '../support/cli.ts';
 import { freshSqliteFile } from '../support/databases.ts';
-
-/** Resolves with the first stdout line matching `pattern`, or rejects when the process ends first. */
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout so far:\n${seen}`)), timeoutMs);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      seen += chunk;
-      const match = seen.match(pattern);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before a line matching ${pattern}; stdout:\n${seen}`));
-    });
-  });
-}
-
-const exitOf = (child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> =>
-  new Promise((resolve) => (child.exitCode !== null ? resolve({ code: child.exitCode, signal: null }) : child.on('exit', (code, signal) => resolve({ code, signal }))));
 
 describe('cli: cohort serve', () => {
   let db: { url: string; drop: () => Promise<void> };

@@ -120,6 +120,20 @@ export function journeyQueries({ db, dialect }: QueryContext): JourneyQueries {
       return n;
     },
 
+    async countEntries(workspaceId, canvasId) {
+      const r = await db
+        .selectFrom('entries')
+        .select((eb) => [
+          eb.fn.countAll().as('entries'),
+          eb.fn.count('profile_id').distinct().as('users'),
+          eb.fn.sum(eb.case().when('status', '=', 'exited').then(1).else(0).end()).as('exited'),
+        ])
+        .where('workspace_id', '=', workspaceId)
+        .where('canvas_id', '=', canvasId)
+        .executeTakeFirstOrThrow();
+      return { entries: Number(r.entries), users: Number(r.users), exited: Number(r.exited ?? 0) };
+    },
+
     async insertLaunchJob(job) {
       await db
         .insertInto('launch_jobs')
