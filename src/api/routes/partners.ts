@@ -1,0 +1,171 @@
+/**
+ * The TikTok partner routes (spec §4): the connection's status, connect (OAuth) and its callback, the
+ * ad accounts to use, disconnect, and audiences. The rules live in sync/connections.ts; the workspace
+ * comes from the API key, except on the callback, where the single-use state names it.
+ *
+ * `/oauth/tiktok/callback` and `/partners/tiktok` are outside `/api/`, so the auth hook (app.ts) leaves
+ * them public: a browser arrives there from TikTok without an API key. Neither shows workspace data.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { ValidationError } from '../../core/errors.ts';
+import type { CallbackQuery, ConnectionService } from '../../sync/connections.ts';
+import { CALLBACK_PATH, PARTNER_PAGE } from '../../sync/connections.ts';
+import type { ApiDeps } from '../deps.ts';
+import { errorResponses } from '../openapi.ts';
+import { PAGE_HEADERS, renderCallbackErrorPage, renderPartnerPage } from './partners-page.ts';
+
+const tags = ['partners'];
+const AdvertiserId = { type: 'string', minLength: 1, maxLength: 64, description: 'a TikTok ad account (advertiser) id' } as const;
+
+const ConnectionAnswer = {
+  type: 'object',
+  required: ['status', 'advertisers'],
+  properties: {
+    status: { type: 'string', enum: ['connected', 'invalid_token', 'disconnected'] },
+    advertisers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['advertiser_id', 'advertiser_name', 'selected'],
+        properties: { advertiser_id: { type: 'string' }, advertiser_name: { type: 'string' }, selected: { type: 'boolean', description: 'picked for this workspace (PUT /api/partners/tiktok/advertisers)' } },
+      },
+    },
+    status_reason: { type: 'string', nullable: true, description: 'why the status is not connected, e.g. token_revoked' },
+    emulator: { type: 'boolean', description: 'true when this Cohort talks to its built-in TikTok emulator (no TIKTOK_APP_ID/TIKTOK_APP_SECRET): no data reaches TikTok' },
+  },
+} as const;
+
+const Audience = {
+  type: 'object',
+  required: ['audience_id', 'name', 'type', 'size'],
+  properties: {
+    audience_id: { type: 'string' },
+    name: { type: 'string' },
+    type: { type: 'string' },
+    size: { type: 'integer', description: "TikTok's matched size; shown as 0 below about 1,000" },
+  },
+} as const;
+
+const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+
+export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionService }> = async (app, { tiktok }) => {
+  // connect and disconnect carry no body, and many clients still label one JSON: accept it empty here
+  // (this plugin's scope only), as routes/canvases.ts does for the lifecycle POSTs.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
+
+  app.get(
+    '/api/partners/tiktok',
+    { schema: { summary: "The workspace's TikTok connection and its ad accounts", tags, response: { 200: ConnectionAnswer, ...errorResponses(401) } } },
+    async (req) => tiktok.status(req.workspaceId),
+  );
+
+  app.post(
+    '/api/partners/tiktok/connect',
+    {
+      schema: {
+        summary: "Start connecting: TikTok's consent URL with a single-use state (10 minutes) bound to this workspace",
+        tags,
+        response: { 200: { type: 'object', required: ['authorize_url'], properties: { authorize_url: { type: 'string', format: 'uri' } } }, ...errorResponses(401) },
+      },
+    },
+    async (req) => tiktok.startConnect(req.workspaceId),
+  );
+
+  app.get<{ Querystring: CallbackQuery }>(
+    CALLBACK_PATH,
+    {
+      // The query holds a live state and auth code: keep this route out of the request log.
+      logLevel: 'warn',
+      schema: {
+        summary: "TikTok's redirect after consent: exchanges the code, stores the token encrypted, fetches the ad accounts",
+        description: `No API key: the state names the workspace. Redirects to ${PARTNER_PAGE}?connected=1 or ?error=<code>.`,
+        tags,
+        querystring: {
+          type: 'object',
+          properties: {
+            auth_code: { type: 'string', maxLength: 2048 },
+            code: { type: 'string', maxLength: 2048, description: 'the same code; read when auth_code is absent' },
+            state: { type: 'string', maxLength: 512 },
+            error: { type: 'string', maxLength: 200, description: 'access_denied when the consent was cancelled' },
+          },
+        },
+        response: { 302: { description: `to ${PARTNER_PAGE}?connected=1 or ${PARTNER_PAGE}?error=<code>`, type: 'null' }, 400: html('missing, unknown, used or expired state: nothing was changed') },
+      },
+    },
+    async (req, reply) => {
+      try {
+        const { redirect } = await tiktok.completeCallback(req.query);
+        return reply.redirect(redirect, 302);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return reply.code(400).headers(PAGE_HEADERS).send(renderCallbackErrorPage(error.message, tiktok.emulator));
+      }
+    },
+  );
+
+  app.get<{ Querystring: { connected?: string; error?: string } }>(
+    PARTNER_PAGE,
+    {
+      schema: {
+        summary: 'The partner page the callback lands on (server-rendered until the dashboard exists)',
+        tags,
+        querystring: { type: 'object', properties: { connected: { type: 'string', maxLength: 8 }, error: { type: 'string', maxLength: 200 } } },
+        response: { 200: html('connected, or what went wrong; a banner when the built-in emulator is in use') },
+      },
+    },
+    async (req, reply) =>
+      reply.headers(PAGE_HEADERS).send(renderPartnerPage({ connected: req.query.connected === '1', error: req.query.error ?? null, emulator: tiktok.emulator })),
+  );
+
+  app.put<{ Body: { advertiser_ids: string[] } }>(
+    '/api/partners/tiktok/advertisers',
+    {
+      schema: {
+        summary: 'Pick the ad accounts this workspace uses (each one of the connection’s)',
+        tags,
+        body: { type: 'object', required: ['advertiser_ids'], additionalProperties: false, properties: { advertiser_ids: { type: 'array', maxItems: 1000, items: AdvertiserId } } },
+        response: { 200: ConnectionAnswer, ...errorResponses(400, 401, 409, 415) },
+      },
+    },
+    async (req) => tiktok.selectAdvertisers(req.workspaceId, req.body.advertiser_ids),
+  );
+
+  app.delete(
+    '/api/partners/tiktok',
+    { schema: { summary: 'Disconnect: erase the token and the ad accounts (revoked at TikTok best-effort)', tags, response: { 200: ConnectionAnswer, ...errorResponses(401) } } },
+    async (req) => tiktok.disconnect(req.workspaceId),
+  );
+
+  app.get<{ Querystring: { advertiser_id: string } }>(
+    '/api/partners/tiktok/audiences',
+    {
+      schema: {
+        summary: "An ad account's audiences",
+        tags,
+        querystring: { type: 'object', required: ['advertiser_id'], properties: { advertiser_id: AdvertiserId } },
+        response: { 200: { type: 'object', required: ['audiences'], properties: { audiences: { type: 'array', items: Audience } } }, ...errorResponses(400, 401, 409, 422, 502) },
+      },
+    },
+    async (req) => ({ audiences: await tiktok.listAudiences(req.workspaceId, req.query.advertiser_id) }),
+  );
+
+  app.post<{ Body: { advertiser_id: string; name: string } }>(
+    '/api/partners/tiktok/audiences',
+    {
+      schema: {
+        summary: 'Create a TikTok Partner audience in a picked ad account (at most 400 per ad account)',
+        tags,
+        body: {
+          type: 'object',
+          required: ['advertiser_id', 'name'],
+          additionalProperties: false,
+          properties: { advertiser_id: AdvertiserId, name: { type: 'string', minLength: 1, maxLength: 255, pattern: '\\S', description: 'TikTok shortens names over 70 characters to 67 + "..."' } },
+        },
+        response: { 201: { type: 'object', required: ['audience_id'], properties: { audience_id: { type: 'string' } } }, ...errorResponses(400, 401, 409, 415, 422, 502) },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await tiktok.createAudience(req.workspaceId, req.body.advertiser_id, req.body.name)),
+  );
+};
