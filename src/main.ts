@@ -14,8 +14,13 @@ import { storeCanvasReader } from './engine/canvas-reader.ts';
 import { engineHooks } from './engine/events.ts';
 import { fetchIO } from './engine/http-io.ts';
 import { createWorker, type Worker } from './engine/worker.ts';
+import { createSyncRunner, type SyncRunner } from './sync/leader.ts';
+import { createSyncMetrics, type SyncMetrics } from './sync/metrics.ts';
+import { defaultRetryPolicy } from './sync/retry.ts';
+import { createSender } from './sync/sender.ts';
 import { createStore } from './store/index.ts';
 import type { Store } from './store/port.ts';
+import { openTikTok, type TikTokRuntime } from './tiktok-runtime.ts';
 
 export type Role = 'all' | 'api' | 'worker';
 export const ROLES: readonly Role[] = ['all', 'api', 'worker'];
@@ -38,6 +43,13 @@ export interface Runtime extends Services {
   readonly apiDeps: ApiDeps;
   /** The in-process journey worker, once started; the trigger route wakes it. */
   readonly worker: { current: Worker | null };
+  /** The in-process TikTok sender (while this process leads), once started; new sync items wake it. */
+  readonly sync: { current: SyncRunner | null };
+  readonly syncMetrics: SyncMetrics;
+  /** TikTok: the client, the connection service (the sender's token source) and the app id; the built-in emulator when there are no credentials. */
+  readonly tiktok: TikTokRuntime;
+  /** The API's address once it listens (the OAuth redirect_uri's origin when COHORT_PUBLIC_URL is unset). */
+  readonly listening: { url: string | null };
 }
 
 /** Something `serve` started; stopped in reverse start order on SIGINT/SIGTERM. */
@@ -68,22 +80,42 @@ export async function openServices(config: Config, logger: Logger = createLogger
 
 export async function createRuntime(
   config: Config,
-  parts: { tiktokLaunchContext: ApiDeps['tiktokLaunchContext']; journeys?: JourneyDeps; logger?: Logger },
+  parts: { role?: Role; tiktokLaunchContext?: ApiDeps['tiktokLaunchContext']; journeys?: JourneyDeps; logger?: Logger } = {},
 ): Promise<Runtime> {
   const services = await openServices(config, parts.logger);
   const worker: Runtime['worker'] = { current: null };
-  const journeys: JourneyDeps = parts.journeys ?? { canvases: storeCanvasReader(services.store), wake: () => worker.current?.wake() };
-  const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext: parts.tiktokLaunchContext };
-  return { ...services, apiDeps, worker };
+  const listening: Runtime['listening'] = { url: null };
+  const role = parts.role ?? 'all';
+  let tiktok: TikTokRuntime;
+  try {
+    tiktok = await openTikTok(config, {
+      store: services.store,
+      clock: services.clock,
+      logger: services.logger,
+      runsApi: role !== 'worker',
+      publicUrl: () => config.publicUrl ?? listening.url ?? `http://${HOST}:${config.port}`,
+    });
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+  const sync: Runtime['sync'] = { current: null };
+  const syncMetrics = createSyncMetrics(services.store);
+  const journeys: JourneyDeps = parts.journeys ?? { canvases: storeCanvasReader(services.store), wake: () => worker.current?.wake(), wakeSync: () => sync.current?.wake() };
+  const tiktokLaunchContext = parts.tiktokLaunchContext ?? ((workspaceId: string) => tiktok.connections.launchContext(workspaceId));
+  const metrics = { contentType: syncMetrics.registry.contentType, text: () => syncMetrics.registry.metrics() };
+  const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext, tiktok: tiktok.connections, metrics };
+  const close = async (): Promise<void> => {
+    await tiktok.close();
+    await services.close();
+  };
+  return { ...services, close, apiDeps, worker, sync, syncMetrics, tiktok, listening };
 }
 
 /** `cohort serve`: starts the components of `role`, and stops them cleanly on SIGINT/SIGTERM. */
 export async function runServe(config: Config, role: Role): Promise<Server> {
   const logger = createLogger(config);
-  const runtime = await createRuntime(config, {
-    tiktokLaunchContext: async () => ({ status: 'disconnected', advertiserIds: [] }), // issue #4 replaces this with the stored TikTok connection
-    logger,
-  });
+  const runtime = await createRuntime(config, { role, logger });
   const components: Component[] = [];
   let url: string | null = null;
   try {
@@ -91,9 +123,11 @@ export async function runServe(config: Config, role: Role): Promise<Server> {
       const api = await startApi(runtime);
       components.push(api);
       url = api.url;
+      runtime.listening.url = url;
     }
-    if (role === 'all' || role === 'worker') components.push(startWorker(runtime));
-    // Roles all/worker: the sync sender and (without TikTok settings) the emulator start here too (issue #4).
+    if (role === 'all' || role === 'worker') components.push(startWorker(runtime), startSync(runtime));
+    // The built-in TikTok emulator, when there are no credentials, started with the runtime
+    // (tiktok-runtime.ts) and stops with runtime.close().
   } catch (error) {
     await stopAll(components, logger);
     await runtime.close();
@@ -127,10 +161,46 @@ function startWorker(runtime: Runtime): Component {
     io: fetchIO(),
     leaseMs: runtime.config.workerLeaseMs,
     onError: (error) => runtime.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'journey worker pass failed; retrying'),
+    afterBatch: () => runtime.sync.current?.wake(),
   });
   runtime.worker.current = worker;
   worker.start();
   return { name: 'journey-worker', stop: () => worker.stop() };
+}
+
+/** The TikTok sender, run only while this process leads for the app (one budget per deployment). */
+function startSync(runtime: Runtime): Component {
+  const { store, clock, config, logger, tiktok } = runtime;
+  const runner = createSyncRunner({
+    store,
+    appId: tiktok.appId,
+    makeSender: () =>
+      createSender({
+        store,
+        clock,
+        client: tiktok.client,
+        tokens: tiktok.connections,
+        policy: defaultRetryPolicy(config.syncRetryWindowMs),
+        leaseMs: config.workerLeaseMs,
+        onEvent: (e) => {
+          runtime.syncMetrics.observe(e);
+          if (e.kind === 'request') logger.debug({ workspaceId: e.workspaceId, audienceId: e.audienceId, rows: e.rows, outcome: e.outcome, ms: e.ms, tiktokRequestId: e.requestId }, 'mapping request');
+          else if (e.kind === 'token_invalid') logger.warn({ workspaceId: e.workspaceId, reason: e.reason }, 'TikTok token invalid: items wait for a reconnect');
+          else if (e.kind === 'error') logger.error({ err: e.error instanceof Error ? e.error.message : String(e.error) }, 'sync sender pass failed; retrying');
+        },
+      }),
+    onLeadership: (leading) => logger.info({ appId: tiktok.appId, leading }, leading ? 'this process now sends to TikTok' : 'this process stopped sending to TikTok'),
+  });
+  runtime.sync.current = runner;
+  const unsubscribe = tiktok.connections.onReconnect(() => runner.wake());
+  runner.start();
+  return {
+    name: 'tiktok-sender',
+    stop: async () => {
+      unsubscribe();
+      await runner.stop();
+    },
+  };
 }
 
 async function startApi(runtime: Runtime): Promise<Component & { url: string }> {

@@ -9,6 +9,7 @@ import { installErrorHandler } from './errors.ts';
 import { registerOpenApi } from './openapi.ts';
 import { canvasRoutes } from './routes/canvases.ts';
 import { journeyRoutes } from './routes/journeys.ts';
+import { partnerRoutes } from './routes/partners.ts';
 import { usersRoutes } from './routes/users.ts';
 
 /** 10,000 Braze-shaped objects of a few hundred bytes each fit well inside this. */
@@ -39,10 +40,15 @@ export async function buildApi({ deps, logger = false }: BuildApiOptions): Promi
 
   await registerOpenApi(app); // before the routes, so that it sees them
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.header('content-type', metrics.contentType).send(await metrics.text()));
+  }
 
   // Routes: one plugin per resource (style guide §10), each receiving ApiDeps as its options.
   await app.register(usersRoutes, deps);
   await app.register(canvasRoutes, deps);
   await app.register(journeyRoutes, deps);
+  if (deps.tiktok) await app.register(partnerRoutes, { ...deps, tiktok: deps.tiktok });
   return app;
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { LaunchContext } from '../core/canvas.ts';
 import type { CanvasReader } from '../engine/canvas-reader.ts';
 import type { NewEvent, Profile, Queries, Store } from '../store/port.ts';
+import type { ConnectionService } from '../sync/connections.ts';
 
 /** The journey engine as the API sees it: hooks that run inside the API's own transaction. */
 export interface EngineHooks {
@@ -14,6 +15,14 @@ export interface JourneyDeps {
   canvases: CanvasReader;
   /** Tells an in-process worker that entries are due now (a no-op in an api-only process). */
   wake(): void;
+  /** Tells an in-process sender that sync items are due now. */
+  wakeSync?(): void;
+}
+
+/** Prometheus text for GET /metrics. */
+export interface MetricsSource {
+  contentType: string;
+  text(): Promise<string>;
 }
 
 /** What route plugins receive (as plugin options; no service locator). */
@@ -22,8 +31,12 @@ export interface ApiDeps {
   clock: Clock;
   engine: EngineHooks;
   journeys: JourneyDeps;
+  /** GET /metrics; absent in route tests. */
+  metrics?: MetricsSource;
   /** The workspace's TikTok connection as launch validation needs it (spec §3). */
   tiktokLaunchContext(workspaceId: string): Promise<LaunchContext['tiktok']>;
+  /** The TikTok connection service (routes/partners.ts). Absent in harnesses that do not serve the partner routes. */
+  tiktok?: ConnectionService;
 }
 
 declare module 'fastify' {

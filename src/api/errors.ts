@@ -4,7 +4,7 @@
  * unexpected is a 500 with a generic message (and is logged without the body).
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { CohortError, ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../core/errors.ts';
+import { CohortError, ConflictError, NotFoundError, UnprocessableError, UpstreamError, ValidationError } from '../core/errors.ts';
 
 /** 401: no key, or a key that is not valid. */
 export class UnauthorizedError extends CohortError {}
@@ -20,6 +20,7 @@ export function statusOf(error: CohortError): number {
   if (error instanceof ConflictError) return 409;
   if (error instanceof TooLargeError) return 413;
   if (error instanceof UnprocessableError) return 422;
+  if (error instanceof UpstreamError) return 502;
   return 400;
 }
 

@@ -35,6 +35,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   413: 'Too many objects, or a body that is too large',
   415: 'Not application/json',
   422: 'Refused, with every reason',
+  502: 'TikTok did not answer or failed on its side; try again later',
 };
 
 /** Per-status error responses for a route's `schema.response`: `...errorResponses(400, 401)`. */

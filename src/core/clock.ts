@@ -27,3 +27,6 @@ export function fakeClock(start: number | string = '2026-01-01T00:00:00Z'): Fake
     },
   };
 }
+
+/** The start of the minute `t` falls in: the bucket of the per-minute metric series. */
+export const minuteOf = (t: number): number => Math.floor(t / 60_000) * 60_000;

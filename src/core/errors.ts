@@ -29,6 +29,9 @@ export class UnprocessableError extends CohortError {
   }
 }
 
+/** A partner (TikTok) did not answer or failed on its side: HTTP 502; worth retrying later. The message never carries a token. */
+export class UpstreamError extends CohortError {}
+
 /** Settings are invalid: the process exits with code 78 (EX_CONFIG) after listing every bad key. */
 export class ConfigError extends CohortError {
   constructor(readonly problems: readonly string[]) {

@@ -1,6 +1,6 @@
 import type { StepCountDelta } from '../store/journey-port.ts';
 
-export const minuteOf = (t: number): number => Math.floor(t / 60_000) * 60_000;
+export { minuteOf } from '../core/clock.ts';
 
 /** Collects metric increments for one transaction; written with addStepCounts in that transaction. */
 export class CountBook {

@@ -109,6 +109,7 @@ function applyEffect(effect: Effect, step: StepDefinition, entry: Entry, profile
         advertiserId: step.config.advertiser_id ?? null,
         audienceId: step.config.audience_id ?? null,
         action: step.config.action,
+        fields: step.config.fields,
         hashes: effect.hashes,
         outcome: effect.outcome,
         reason: effect.reason,

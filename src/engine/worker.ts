@@ -25,6 +25,8 @@ export interface WorkerOptions {
   /** Sleep between empty polls. */
   idleMs?: number;
   onError?: (error: unknown) => void;
+  /** Called after a batch of entries committed (the sender is woken: new sync items may be pending). */
+  afterBatch?: () => void;
 }
 
 export interface Worker {
@@ -51,7 +53,8 @@ export function createWorker(o: WorkerOptions): Worker {
     if (launched !== null) work += launched;
     const leaseId = randomUUID();
     const claimed = await o.store.claimDueEntries({ now: o.clock.now(), limit: batchSize, leaseMs, leaseId });
-    await executeClaimed({ store: o.store, canvases: o.canvases, io: o.io }, claimed, leaseId, o.clock.now());
+    const moved = await executeClaimed({ store: o.store, canvases: o.canvases, io: o.io }, claimed, leaseId, o.clock.now());
+    if (moved > 0) o.afterBatch?.();
     return work + claimed.length;
   }
 

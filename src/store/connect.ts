@@ -54,6 +54,10 @@ function openPostgres(url: string): Kysely<DB> {
     // int8 (counts, epoch-ms times, ids) as numbers: every value we store fits in 2^53.
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
   });
+  // A connection that dies (a database restart, a terminated session) must not crash the process:
+  // the pool drops it and the next query gets a fresh one; the query that was running fails normally.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -73,6 +73,8 @@ export interface NewSyncItem {
   advertiserId: string | null;
   audienceId: string | null;
   action: 'add' | 'remove';
+  /** The step's fields in order: the id_schema the item is sent with. */
+  fields: readonly ('email' | 'phone' | 'idfa' | 'gaid')[];
   hashes: Partial<Record<'email' | 'phone' | 'idfa' | 'gaid', string>>;
   outcome: 'pending' | 'not_synced';
   reason: string | null;
@@ -127,6 +129,7 @@ export interface JourneyQueries {
   /** Moves a claimed job's cursor (fenced by its lease); `done` finishes it. Returns false if the lease was lost. */
   advanceLaunchJob(id: number, leaseId: string, p: { cursor: number; entered: number; done: boolean; leaseExpiresAt: number }): Promise<boolean>;
 
+  /** Set-based; pending items join their sender queue (created on first use). Needs a transaction. */
   insertSyncItems(rows: readonly NewSyncItem[], now: number): Promise<void>;
   /** Upsert: count = count + delta, one statement per 500 deltas. Call in the transaction that changes what is counted. */
   addStepCounts(deltas: readonly StepCountDelta[]): Promise<void>;

@@ -208,6 +208,71 @@ const m0003: Migration = {
   },
 };
 
+/**
+ * A workspace's TikTok connection (queries/tiktok-connections.ts): the encrypted token and its status,
+ * the ad accounts it was granted (and which the admin picked), and single-use OAuth states, stored as
+ * SHA-256 hashes. `oauth_states_expiry_idx` serves the prune of expired states.
+ */
+const m0004: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('tiktok_connections')
+      .addColumn('workspace_id', 'text', (c) => c.primaryKey())
+      .addColumn('app_id', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('encrypted_token', 'text')
+      .addColumn('status_reason', 'text')
+      .addColumn('connected_at', 'bigint')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('tiktok_advertisers')
+      .addColumn('workspace_id', 'text', (c) => c.notNull())
+      .addColumn('advertiser_id', 'text', (c) => c.notNull())
+      .addColumn('advertiser_name', 'text', (c) => c.notNull())
+      .addColumn('selected', 'integer', (c) => c.notNull().defaultTo(0))
+      .addPrimaryKeyConstraint('tiktok_advertisers_pk', ['workspace_id', 'advertiser_id'])
+      .execute();
+    await db.schema
+      .createTable('oauth_states')
+      .addColumn('state_hash', 'text', (c) => c.primaryKey())
+      .addColumn('workspace_id', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('oauth_states_expiry_idx').on('oauth_states').column('expires_at').execute();
+  },
+};
+
+/**
+ * The sender's queues: one row per (workspace, advertiser, audience, action, id_schema) group, so the
+ * sender finds work by reading a few queue rows instead of grouping every pending item (sync/sender.ts).
+ */
+function m0005(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      const t = db.schema.createTable('sync_queues');
+      await (dialect === 'sqlite' ? t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()) : t.addColumn('id', 'bigserial', (c) => c.primaryKey()))
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('advertiser_id', 'text', (c) => c.notNull())
+        .addColumn('audience_id', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('id_schema', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('sync_queues_key_uq', ['workspace_id', 'advertiser_id', 'audience_id', 'action', 'id_schema'])
+        .execute();
+      await db.schema.alterTable('sync_items').addColumn('queue_id', 'bigint').execute();
+      await db.schema.alterTable('sync_items').addColumn('last_error', 'text').execute();
+      // The sender's claim: a queue's pending items, oldest first.
+      await db.schema.createIndex('sync_items_queue_idx').on('sync_items').columns(['queue_id', 'due_at', 'id']).where(sql.ref('outcome'), '=', 'pending').execute();
+      // Collapsing add/remove: a user's pending items for one audience.
+      await db.schema.createIndex('sync_items_audience_profile_idx').on('sync_items').columns(['audience_id', 'profile_id']).where(sql.ref('outcome'), '=', 'pending').execute();
+      // The retry window: pending items by age.
+      await db.schema.createIndex('sync_items_pending_age_idx').on('sync_items').columns(['created_at']).where(sql.ref('outcome'), '=', 'pending').execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_initial': m0001(dialect), '0002_canvas_entry_columns': m0002, '0003_entries_one_active': m0003 }) };
+  return { getMigrations: async () => ({ '0001_initial': m0001(dialect), '0002_canvas_entry_columns': m0002, '0003_entries_one_active': m0003, '0004_tiktok_connections': m0004, '0005_sync_queues': m0005(dialect) }) };
 }

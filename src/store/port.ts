@@ -6,9 +6,11 @@
  */
 import type { CanvasDefinition, CanvasStatus } from '../core/canvas.ts';
 import type { JourneyQueries } from './journey-port.ts';
+import type { Leadership } from './locks.ts';
+import type { SyncQueries } from './sync-port.ts';
 import type { Dialect } from './migrations.ts';
 
-export type { Dialect };
+export type { Dialect, Leadership };
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 export interface Workspace {
@@ -173,11 +175,63 @@ export interface CanvasQueries {
   cancelUnstartedLaunchJobs(workspaceId: string, canvasId: string, now: number): Promise<number>;
 }
 
-export interface Queries extends WorkspaceQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries {}
+export type TikTokConnectionStatus = 'connected' | 'invalid_token' | 'disconnected';
+
+/** A workspace's TikTok connection row. The token stays encrypted here; only sync/connections.ts decrypts it. */
+export interface TikTokConnectionRecord {
+  workspaceId: string;
+  /** The TikTok app the token was issued to. */
+  appId: string;
+  status: TikTokConnectionStatus;
+  /** `v1:…` (sync/token-cipher.ts), or null once disconnected. */
+  encryptedToken: string | null;
+  /** Why the status is what it is, e.g. `token_revoked`; null while connected. */
+  statusReason: string | null;
+  connectedAt: number | null;
+  updatedAt: number;
+}
+
+export interface TikTokAdvertiserRecord {
+  advertiserId: string;
+  advertiserName: string;
+  selected: boolean;
+}
+
+/** The TikTok connection, its ad accounts and OAuth states (queries/tiktok-connections.ts). Every method is scoped by workspace but the state lookup, which finds it. */
+export interface TikTokConnectionQueries {
+  /** The connection, or null if the workspace never connected. One statement. */
+  getTikTokConnection(workspaceId: string): Promise<TikTokConnectionRecord | null>;
+  /** Upsert: `connected` with this token (replacing any earlier one), reason cleared. One statement; idempotent. */
+  saveTikTokConnection(c: { workspaceId: string; appId: string; encryptedToken: string }, now: number): Promise<void>;
+  /**
+   * `invalid_token` with a reason, keeping the token so that a reconnect replaces it. Only from
+   * `connected`, and only while the stored token is still `fence` when one is given (a stale failure
+   * never invalidates a newer token). True if it changed. One statement.
+   */
+  markTikTokTokenInvalid(workspaceId: string, reason: string, now: number, fence?: { encryptedToken: string }): Promise<boolean>;
+  /** `disconnected`, the token erased and the ad accounts forgotten. Needs a transaction (two statements); idempotent. */
+  disconnectTikTok(workspaceId: string, reason: string, now: number): Promise<void>;
+  /** The connection's ad accounts, by id. One statement. */
+  listTikTokAdvertisers(workspaceId: string): Promise<TikTokAdvertiserRecord[]>;
+  /** Makes these the connection's ad accounts (others are forgotten). Needs a transaction; set-based (two statements). */
+  replaceTikTokAdvertisers(workspaceId: string, rows: readonly TikTokAdvertiserRecord[]): Promise<void>;
+  /** `selected` becomes (advertiser_id ∈ ids) for each of the connection's ad accounts. One statement; idempotent. */
+  selectTikTokAdvertisers(workspaceId: string, advertiserIds: readonly string[]): Promise<void>;
+  /** Stores a state's SHA-256, bound to the workspace until `expiresAt`. One statement. */
+  insertOAuthState(s: { stateHash: string; workspaceId: string; expiresAt: number }): Promise<void>;
+  /** Atomically single-use: the state's workspace if it was unused and unexpired (it is now used), else null. One statement. */
+  consumeOAuthState(stateHash: string, now: number): Promise<string | null>;
+  /** Deletes up to `limit` states that expired before `now`. One statement; returns how many. */
+  pruneOAuthStates(now: number, limit: number): Promise<number>;
+}
+
+export interface Queries extends WorkspaceQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries, SyncQueries, TikTokConnectionQueries {}
 
 export interface Store extends Queries {
   readonly dialect: Dialect;
   /** Runs `fn` in one transaction (SQLite: BEGIN IMMEDIATE; Postgres: READ COMMITTED) and commits if it resolves. */
   transaction<T>(fn: (tx: Queries) => Promise<T>): Promise<T>;
+  /** Leadership across processes for `key` (Postgres advisory lock; SQLite always leads), or null when another process leads. */
+  tryLead(key: string): Promise<Leadership | null>;
   close(): Promise<void>;
 }

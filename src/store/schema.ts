@@ -146,6 +146,20 @@ export interface SyncItemsTable {
   lease_expires_at: number | null;
   claim_count: number;
   failed_attempts: number;
+  queue_id: number | null;
+  /** The last failure's reason while still pending (what the retry window will name). */
+  last_error: string | null;
+}
+
+export interface SyncQueuesTable {
+  id: Generated<number>;
+  workspace_id: string;
+  advertiser_id: string;
+  audience_id: string;
+  action: string;
+  /** The step's fields in order, comma-separated: every request of the queue uses this id_schema. */
+  id_schema: string;
+  created_at: number;
 }
 
 export interface WebhookDeliveriesTable {
@@ -161,7 +175,40 @@ export interface WebhookDeliveriesTable {
   created_at: number;
 }
 
+/** One row per workspace: its TikTok link (migration 0004; queries/tiktok-connections.ts). */
+export interface TiktokConnectionsTable {
+  workspace_id: string;
+  /** The TikTok app the token was issued to: a token of another app (emulator ↔ real) is not used. */
+  app_id: string;
+  /** `connected`, `invalid_token` or `disconnected`. */
+  status: string;
+  /** `v1:<iv>:<tag>:<ciphertext>` (sync/token-cipher.ts); null once disconnected. Never the plain token. */
+  encrypted_token: string | null;
+  status_reason: string | null;
+  connected_at: number | null;
+  updated_at: number;
+}
+
+export interface TiktokAdvertisersTable {
+  workspace_id: string;
+  advertiser_id: string;
+  advertiser_name: string;
+  /** 0/1: picked by the admin for this workspace's steps. */
+  selected: number;
+}
+
+export interface OauthStatesTable {
+  /** SHA-256 (hex) of the state: the state itself is a bearer secret and is never stored. */
+  state_hash: string;
+  workspace_id: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface DB {
+  tiktok_connections: TiktokConnectionsTable;
+  tiktok_advertisers: TiktokAdvertisersTable;
+  oauth_states: OauthStatesTable;
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
   profiles: ProfilesTable;
@@ -172,5 +219,6 @@ export interface DB {
   launch_jobs: LaunchJobsTable;
   step_counts: StepCountsTable;
   sync_items: SyncItemsTable;
+  sync_queues: SyncQueuesTable;
   webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -34,23 +34,50 @@ export function runCohort(args: readonly string[], env?: NodeJS.ProcessEnv): Pro
   });
 }
 
-/** Resolves with the first stdout line matching `pattern`, or rejects when the process ends first. */
-export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout so far:\n${seen}`)), timeoutMs);
+/** Everything a child printed on stdout so far, so that successive waits also see earlier lines. */
+const printed = new WeakMap<ChildProcess, { text: string; listeners: Set<() => void> }>();
+function stdoutOf(child: ChildProcess): { text: string; listeners: Set<() => void> } {
+  let out = printed.get(child);
+  if (!out) {
+    const state = { text: '', listeners: new Set<() => void>() };
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      seen += chunk;
-      const match = seen.match(pattern);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match);
-      }
+      state.text += chunk;
+      for (const l of state.listeners) l();
     });
-    child.on('exit', (code) => {
+    printed.set(child, state);
+    out = state;
+  }
+  return out;
+}
+
+/** Resolves with the first stdout match of `pattern` (earlier output included), or rejects when the process ends first. */
+export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+  const out = stdoutOf(child);
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const match = out.text.match(pattern);
+      if (!match) return false;
+      done();
+      resolve(match);
+      return true;
+    };
+    const onExit = (code: number | null) => {
+      done();
+      reject(new Error(`exited with ${code} before a line matching ${pattern}; stdout:\n${out.text}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout so far:\n${out.text}`));
+    }, timeoutMs);
+    const done = () => {
       clearTimeout(timer);
-      reject(new Error(`exited with ${code} before a line matching ${pattern}; stdout:\n${seen}`));
-    });
+      out.listeners.delete(listener);
+      child.off('exit', onExit);
+    };
+    const listener = () => void check();
+    if (check()) return;
+    out.listeners.add(listener);
+    child.on('exit', onExit);
   });
 }
 

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { Entry, EntryUpdate, JourneyQueries, StepCountDelta } from '../journey-port.ts';
+import type { Entry, EntryUpdate, JourneyQueries, NewSyncItem, StepCountDelta } from '../journey-port.ts';
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
 import { chunks, type QueryContext } from './context.ts';
@@ -173,6 +173,7 @@ export function journeyQueries({ db, dialect }: QueryContext): JourneyQueries {
     },
 
     async insertSyncItems(rows, now) {
+      const queueOf = await queueIds(db, rows, now);
       for (const part of chunks(rows)) {
         await db
           .insertInto('sync_items')
@@ -200,6 +201,8 @@ export function journeyQueries({ db, dialect }: QueryContext): JourneyQueries {
               lease_expires_at: null,
               claim_count: 0,
               failed_attempts: 0,
+              queue_id: r.outcome === 'pending' ? (queueOf.get(queueKey(r)) ?? null) : null,
+              last_error: null,
             })),
           )
           .execute();
@@ -258,4 +261,28 @@ function toEntry(r: EntryRow): Entry {
     context: r.context === null ? null : (JSON.parse(r.context) as Record<string, Json>),
     dispatchId: r.dispatch_id,
   };
+}
+
+const queueKey = (r: NewSyncItem): string => `${r.workspaceId}|${r.advertiserId}|${r.audienceId}|${r.action}|${r.fields.join(',')}`;
+
+/** The sender queue of every pending item's group, created on first use (a few groups per batch). */
+async function queueIds(db: QueryContext['db'], rows: readonly NewSyncItem[], now: number): Promise<Map<string, number>> {
+  const groups = new Map<string, NewSyncItem>();
+  for (const r of rows) if (r.outcome === 'pending' && r.advertiserId && r.audienceId) groups.set(queueKey(r), r);
+  const ids = new Map<string, number>();
+  for (const [key, r] of groups) {
+    const keyCols = { workspace_id: r.workspaceId, advertiser_id: r.advertiserId!, audience_id: r.audienceId!, action: r.action, id_schema: r.fields.join(',') };
+    await db.insertInto('sync_queues').values({ ...keyCols, created_at: now }).onConflict((oc) => oc.columns(['workspace_id', 'advertiser_id', 'audience_id', 'action', 'id_schema']).doNothing()).execute();
+    const row = await db
+      .selectFrom('sync_queues')
+      .select('id')
+      .where('workspace_id', '=', keyCols.workspace_id)
+      .where('advertiser_id', '=', keyCols.advertiser_id)
+      .where('audience_id', '=', keyCols.audience_id)
+      .where('action', '=', keyCols.action)
+      .where('id_schema', '=', keyCols.id_schema)
+      .executeTakeFirstOrThrow();
+    ids.set(key, Number(row.id));
+  }
+  return ids;
 }

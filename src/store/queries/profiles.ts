@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Json, Profile, ProfilePatch, ProfileQueries } from '../port.ts';
 import type { ProfilesTable } from '../schema.ts';
 import { chunks, parseJsonObject, type QueryContext } from './context.ts';
@@ -7,6 +7,10 @@ type Row = Selectable<ProfilesTable>;
 type NewRow = Omit<Row, 'id'>;
 
 export function profileQueries({ db, dialect }: QueryContext): ProfileQueries {
+  // Lookups by id must walk the primary key. Given `workspace_id = ?`, SQLite's planner picks the
+  // (workspace_id, external_id) index instead and scans the whole workspace per query (measured:
+  // 11 ms per 500 ids at 100k profiles); a unary plus hides that column from the planner.
+  const byIdFirst = dialect === 'sqlite' ? sql<string>`+workspace_id` : sql<string>`workspace_id`;
   async function existingByExternalId(workspaceId: string, externalIds: readonly string[], forUpdate: boolean): Promise<Map<string, Row>> {
     const found = new Map<string, Row>();
     for (const part of chunks(externalIds)) {
@@ -73,13 +77,13 @@ export function profileQueries({ db, dialect }: QueryContext): ProfileQueries {
     async getProfilesByIds(workspaceId, ids) {
       const out: Profile[] = [];
       for (const part of chunks(ids)) {
-        const rows = await db.selectFrom('profiles').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', part).execute();
+        const rows = await db.selectFrom('profiles').selectAll().where(byIdFirst, '=', workspaceId).where('id', 'in', part).execute();
         for (const row of rows) out.push(toProfile(row));
       }
       return out;
     },
     async listProfilesAfter(workspaceId, afterId, limit) {
-      const rows = await db.selectFrom('profiles').selectAll().where('workspace_id', '=', workspaceId).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+      const rows = await db.selectFrom('profiles').selectAll().where(byIdFirst, '=', workspaceId).where('id', '>', afterId).orderBy('id').limit(limit).execute();
       return rows.map(toProfile);
     },
     async insertEvents(workspaceId, events, now) {

@@ -1,0 +1,188 @@
+import { sql } from 'kysely';
+import type { ClaimedSyncItem, SettledTally, SyncField, SyncQueries } from '../sync-port.ts';
+import { chunks, type QueryContext } from './context.ts';
+
+interface ClaimRow {
+  id: number;
+  canvas_id: string;
+  step_id: string;
+  profile_id: number;
+  created_at: number;
+  failed_attempts: number;
+  email_sha256: string | null;
+  phone_sha256: string | null;
+  idfa_sha256: string | null;
+  aaid_sha256: string | null;
+}
+
+export function syncQueries({ db, dialect }: QueryContext): SyncQueries {
+  const skipLocked = dialect === 'postgres' ? sql` for update skip locked` : sql``;
+  const claimable = (now: number) => sql`outcome = 'pending' and due_at <= ${now} and (lease_expires_at is null or lease_expires_at < ${now})`;
+
+  function tally(rows: readonly { workspace_id: string; canvas_id: string; step_id: string }[]): SettledTally[] {
+    const m = new Map<string, SettledTally>();
+    for (const r of rows) {
+      const key = `${r.workspace_id}|${r.canvas_id}|${r.step_id}`;
+      const t = m.get(key);
+      if (t) t.count++;
+      else m.set(key, { workspaceId: r.workspace_id, canvasId: r.canvas_id, stepId: r.step_id, count: 1 });
+    }
+    return [...m.values()];
+  }
+
+  return {
+    async listSyncQueues() {
+      const rows = await db.selectFrom('sync_queues').selectAll().orderBy('id').execute();
+      return rows.map((r) => ({
+        id: Number(r.id),
+        workspaceId: r.workspace_id,
+        advertiserId: r.advertiser_id,
+        audienceId: r.audience_id,
+        action: r.action === 'remove' ? 'remove' : 'add',
+        fields: r.id_schema.split(',').filter(Boolean) as SyncField[],
+      }));
+    },
+
+    async syncQueueHead(queueId, now) {
+      const { rows } = await sql<{ due_at: number; created_at: number }>`
+        select due_at, created_at from sync_items where queue_id = ${queueId} and ${claimable(now)} order by due_at, id limit 1`.execute(db);
+      const r = rows[0];
+      return r ? { dueAt: Number(r.due_at), createdAt: Number(r.created_at) } : null;
+    },
+
+    async claimSyncItems({ queueId, now, limit, leaseMs, leaseId }) {
+      const { rows } = await sql<ClaimRow>`
+        update sync_items set lease_id = ${leaseId}, lease_expires_at = ${now + leaseMs}, claim_count = claim_count + 1
+        where id in (select id from sync_items where queue_id = ${queueId} and ${claimable(now)} order by due_at, id limit ${limit}${skipLocked})
+        returning id, canvas_id, step_id, profile_id, created_at, failed_attempts, email_sha256, phone_sha256, idfa_sha256, aaid_sha256`.execute(db);
+      // RETURNING order is not guaranteed: keep the oldest-first order the claim chose.
+      return rows
+        .map((r): ClaimedSyncItem => {
+          const hashes: ClaimedSyncItem['hashes'] = {};
+          if (r.email_sha256) hashes.email = r.email_sha256;
+          if (r.phone_sha256) hashes.phone = r.phone_sha256;
+          if (r.idfa_sha256) hashes.idfa = r.idfa_sha256;
+          if (r.aaid_sha256) hashes.gaid = r.aaid_sha256;
+          return { id: Number(r.id), canvasId: r.canvas_id, stepId: r.step_id, profileId: Number(r.profile_id), createdAt: Number(r.created_at), failedAttempts: Number(r.failed_attempts), hashes };
+        })
+        .sort((a, b) => a.id - b.id);
+    },
+
+    async settleSyncItems(leaseId, ids, outcome, reason, now) {
+      const changed: { workspace_id: string; canvas_id: string; step_id: string }[] = [];
+      for (const part of chunks(ids)) {
+        const rows = await db
+          .updateTable('sync_items')
+          .set({ outcome, reason, settled_at: now, due_at: null, lease_id: null, lease_expires_at: null })
+          .where('lease_id', '=', leaseId)
+          .where('outcome', '=', 'pending')
+          .where('id', 'in', part)
+          .returning(['workspace_id', 'canvas_id', 'step_id'])
+          .execute();
+        changed.push(...rows);
+      }
+      return tally(changed);
+    },
+
+    async rescheduleSyncItems(leaseId, ids, p) {
+      let n = 0;
+      for (const part of chunks(ids)) {
+        const r = await db
+          .updateTable('sync_items')
+          .set((eb) => ({ due_at: p.dueAt, lease_id: null, lease_expires_at: null, last_error: p.lastError, failed_attempts: p.failed ? eb('failed_attempts', '+', 1) : eb.ref('failed_attempts') }))
+          .where('lease_id', '=', leaseId)
+          .where('outcome', '=', 'pending')
+          .where('id', 'in', part)
+          .executeTakeFirst();
+        n += Number(r.numUpdatedRows);
+      }
+      return n;
+    },
+
+    async laterOppositeItems({ workspaceId, audienceId, action, profileIds, after }) {
+      const opposite = action === 'add' ? 'remove' : 'add';
+      const found = new Map<number, number>();
+      for (const part of chunks(profileIds)) {
+        const rows = await db
+          .selectFrom('sync_items')
+          .select(['profile_id', 'created_at'])
+          .where('outcome', '=', 'pending')
+          .where('audience_id', '=', audienceId)
+          .where('profile_id', 'in', part)
+          .where('workspace_id', '=', workspaceId)
+          .where('action', '=', opposite)
+          .where('created_at', '>=', after)
+          .execute();
+        for (const r of rows) found.set(Number(r.profile_id), Math.max(found.get(Number(r.profile_id)) ?? 0, Number(r.created_at)));
+      }
+      return found;
+    },
+
+    async errorAudienceItems(workspaceId, audienceId, reason, now) {
+      const rows = await db
+        .updateTable('sync_items')
+        .set({ outcome: 'errored', reason, settled_at: now, due_at: null, lease_id: null, lease_expires_at: null })
+        .where('workspace_id', '=', workspaceId)
+        .where('audience_id', '=', audienceId)
+        .where('outcome', '=', 'pending')
+        .returning(['workspace_id', 'canvas_id', 'step_id'])
+        .execute();
+      return tally(rows);
+    },
+
+    async requeueErroredSyncItems(workspaceId, canvasId, stepId, now) {
+      const rows = await db
+        .updateTable('sync_items')
+        // A fresh window: the retry counts from the moment an admin asked for it, not from entry.
+        .set({ outcome: 'pending', reason: null, settled_at: null, due_at: now, created_at: now, failed_attempts: 0, last_error: null, lease_id: null, lease_expires_at: null })
+        .where('workspace_id', '=', workspaceId)
+        .where('canvas_id', '=', canvasId)
+        .where('step_id', '=', stepId)
+        .where('outcome', '=', 'errored')
+        .where('queue_id', 'is not', null)
+        .returning('reason')
+        .execute();
+      const byReason = new Map<string, number>();
+      for (const r of rows) byReason.set(r.reason ?? '', (byReason.get(r.reason ?? '') ?? 0) + 1);
+      return [...byReason].map(([reason, count]) => ({ reason, count }));
+    },
+
+    async pendingByAudience() {
+      const rows = await db
+        .selectFrom('sync_items')
+        .select((eb) => ['workspace_id', 'audience_id', eb.fn.countAll().as('n')])
+        .where('outcome', '=', 'pending')
+        .groupBy(['workspace_id', 'audience_id'])
+        .execute();
+      return rows.map((r) => ({ workspaceId: r.workspace_id, audienceId: r.audience_id ?? '', count: Number(r.n) }));
+    },
+
+    async errorExpiredSyncItems({ createdBefore, now, limit, reasonFor }) {
+      const { rows: expired } = await sql<{ id: number; workspace_id: string }>`
+        select id, workspace_id from sync_items
+        where outcome = 'pending' and created_at < ${createdBefore} and (lease_expires_at is null or lease_expires_at < ${now})
+        order by created_at limit ${limit}`.execute(db);
+      const byReason = new Map<string, number[]>();
+      for (const r of expired) {
+        const reason = reasonFor(r.workspace_id);
+        const list = byReason.get(reason) ?? [];
+        list.push(Number(r.id));
+        byReason.set(reason, list);
+      }
+      const out: (SettledTally & { reason: string })[] = [];
+      for (const [reason, ids] of byReason) {
+        for (const part of chunks(ids)) {
+          const rows = await db
+            .updateTable('sync_items')
+            .set({ outcome: 'errored', reason, settled_at: now, due_at: null, lease_id: null, lease_expires_at: null })
+            .where('outcome', '=', 'pending')
+            .where('id', 'in', part)
+            .returning(['workspace_id', 'canvas_id', 'step_id'])
+            .execute();
+          for (const t of tally(rows)) out.push({ ...t, reason });
+        }
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * The TikTok sender (spec §2.4–2.6). It takes pending sync items queue by queue — one queue per
+ * (workspace, advertiser, audience, action, id_schema) — round-robin so every workspace and audience
+ * gets its turn, claims up to 10,000 under a lease, and sends them within the mapping budget.
+ * Adaptive flushing: while the budget is idle a queue is sent at once; when it is busy a queue
+ * waits up to `fillMs` so requests carry full batches. Every outcome is written with its counts in
+ * one transaction fenced by the lease, so a crash resends at worst (adds are idempotent) and never
+ * counts twice. The HTTP call is never inside a transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import type { TikTokClient } from '../partners/tiktok/client.ts';
+import { buildMapping } from '../partners/tiktok/index.ts';
+import type { Store } from '../store/port.ts';
+import type { ClaimedSyncItem, SyncQueue } from '../store/sync-port.ts';
+import { SlidingWindowLimiter } from './limiter.ts';
+import { outcomeDeltas } from './outcomes.ts';
+import { backoffMs, type RetryPolicy } from './retry.ts';
+
+export type ConnectionStatus = 'connected' | 'invalid_token' | 'disconnected';
+
+/** Where the sender gets each workspace's token; implemented by the connection service. */
+export interface TokenSource {
+  /** The decrypted token when the connection is usable, else null and the status (items park). */
+  accessToken(workspaceId: string): Promise<{ token: string | null; status: ConnectionStatus }>;
+  /** `fence.token`: the token that failed, so a late failure cannot mark a fresh reconnect invalid. */
+  markTokenInvalid(workspaceId: string, reason: string, fence?: { token: string }): Promise<unknown>;
+}
+
+/** What the sender reports, for logs and Prometheus (sync/metrics.ts). */
+export type SenderEvent =
+  | { kind: 'request'; outcome: string; rows: number; ms: number; workspaceId: string; audienceId: string; requestId: string | null }
+  | { kind: 'rate_limited' }
+  | { kind: 'settled'; outcome: string; reason: string | null; count: number; lagMs: number[] }
+  | { kind: 'token_invalid'; workspaceId: string; reason: string }
+  | { kind: 'error'; error: unknown };
+
+export interface SenderOptions {
+  store: Store;
+  clock: Clock;
+  client: Pick<TikTokClient, 'mapping' | 'getAudience'>;
+  tokens: TokenSource;
+  policy: RetryPolicy;
+  /** Requests per window (TikTok: 50 a second per app). */
+  requestsPerWindow?: number;
+  windowMs?: number;
+  batchSize?: number;
+  maxInFlight?: number;
+  leaseMs?: number;
+  /** The longest a queue waits to fill while the budget is busy (spec: never more than 5 s). */
+  fillMs?: number;
+  idleMs?: number;
+  /** Monotonic milliseconds for the budget (the business clock may be a test's fake one). */
+  monotonic?: () => number;
+  random?: () => number;
+  onEvent?: (e: SenderEvent) => void;
+}
+
+export interface Sender {
+  start(): void;
+  stop(): Promise<void>;
+  wake(): void;
+  /** Sends until nothing is due and nothing is in flight (tests). */
+  drain(): Promise<void>;
+  /** One janitor pass: errors items past the retry window. Returns how many. */
+  expireOnce(): Promise<number>;
+}
+
+export function createSender(o: SenderOptions): Sender {
+  const batchSize = o.batchSize ?? 10_000;
+  const maxInFlight = o.maxInFlight ?? 4;
+  const leaseMs = o.leaseMs ?? 120_000;
+  const fillMs = o.fillMs ?? 1_000;
+  const idleMs = o.idleMs ?? 100;
+  const monotonic = o.monotonic ?? (() => performance.now());
+  const limit = o.requestsPerWindow ?? 50;
+  // 10% longer than TikTok's second: we count departures, TikTok counts arrivals (limiter.ts).
+  const limiter = new SlidingWindowLimiter({ limit, windowMs: o.windowMs ?? 1_100 });
+  const emit = o.onEvent ?? (() => undefined);
+  const inFlight = new Set<Promise<void>>();
+  const statusOf = new Map<string, ConnectionStatus>();
+  let queues: SyncQueue[] = [];
+  let queuesAt = -Infinity;
+  let cursor = 0;
+  let lastJanitor = -Infinity;
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+
+  async function refreshQueues(force = false): Promise<void> {
+    const t = monotonic();
+    if (force || t - queuesAt > 1_000) {
+      queues = await o.store.listSyncQueues();
+      queuesAt = t;
+    }
+  }
+
+  /** The next queue with a claimable item, round-robin; null when none is ready. */
+  async function nextQueue(busy: boolean): Promise<{ queue: SyncQueue; token: string } | null> {
+    const now = o.clock.now();
+    const tokens = new Map<string, string | null>();
+    for (let i = 0; i < queues.length; i++) {
+      const queue = queues[(cursor + i) % queues.length]!;
+      if (!tokens.has(queue.workspaceId)) {
+        const t = await o.tokens.accessToken(queue.workspaceId);
+        statusOf.set(queue.workspaceId, t.status);
+        tokens.set(queue.workspaceId, t.token);
+      }
+      const token = tokens.get(queue.workspaceId);
+      if (!token) continue; // parked: no usable token until the admin reconnects
+      const head = await o.store.syncQueueHead(queue.id, now);
+      if (!head) continue;
+      if (busy && now - head.dueAt < fillMs) continue; // let it fill while the budget is busy
+      cursor = (cursor + i + 1) % queues.length;
+      return { queue, token };
+    }
+    return null;
+  }
+
+  async function pass(): Promise<boolean> {
+    if (monotonic() - lastJanitor > 1_000) {
+      lastJanitor = monotonic();
+      await expireOnce();
+    }
+    if (inFlight.size >= maxInFlight) {
+      await Promise.race(inFlight);
+      return true;
+    }
+    await refreshQueues();
+    const wait = limiter.waitMs(monotonic());
+    if (wait > 0) {
+      await sleep(Math.min(wait, 50));
+      return true;
+    }
+    const busy = limiter.remaining(monotonic()) < limiter.limitAt(monotonic()) / 2;
+    const next = await nextQueue(busy);
+    if (!next) {
+      // Nothing ready: wait for an answer in flight (or report idle). Never spin: SQLite calls are
+      // synchronous, and a loop of them would starve the event loop, answers from TikTok included.
+      if (inFlight.size === 0) return false;
+      await Promise.race([...inFlight, sleep(idleMs)]);
+      return true;
+    }
+    const leaseId = randomUUID();
+    const claimed = await o.store.claimSyncItems({ queueId: next.queue.id, now: o.clock.now(), limit: batchSize, leaseMs, leaseId });
+    if (claimed.length === 0) return true;
+    limiter.take(monotonic());
+    const p: Promise<void> = send(next.queue, next.token, claimed, leaseId)
+      .catch((error: unknown) => emit({ kind: 'error', error }))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    return true;
+  }
+
+  async function send(queue: SyncQueue, token: string, claimed: ClaimedSyncItem[], leaseId: string): Promise<void> {
+    const superseded = await supersededBy(queue, claimed);
+    const toSend = superseded.size > 0 ? claimed.filter((c) => !superseded.has(c.id)) : claimed;
+    if (superseded.size > 0) await settle(leaseId, [...superseded], 'not_synced', 'superseded', claimed);
+    if (toSend.length === 0) return;
+    const started = monotonic();
+    const result = await o.client.mapping(token, buildMapping({ advertiserId: queue.advertiserId, audienceId: queue.audienceId, action: queue.action, fields: queue.fields, items: toSend }));
+    const ids = toSend.map((c) => c.id);
+    const base = { kind: 'request' as const, rows: toSend.length, ms: Math.round(monotonic() - started), workspaceId: queue.workspaceId, audienceId: queue.audienceId };
+    if (result.ok) {
+      emit({ ...base, outcome: 'ok', requestId: result.requestId });
+      await settle(leaseId, ids, 'synced', null, toSend);
+      return;
+    }
+    const f = result.failure;
+    emit({ ...base, outcome: f.kind, requestId: f.requestId });
+    const now = o.clock.now();
+    switch (f.kind) {
+      case 'rate_limited':
+        emit({ kind: 'rate_limited' });
+        limiter.penalize(monotonic());
+        await o.store.rescheduleSyncItems(leaseId, ids, { dueAt: now + o.policy.rateLimitedMs, failed: false, lastError: f.reason });
+        return;
+      case 'transient': {
+        const attempts = Math.max(...toSend.map((c) => c.failedAttempts)) + 1;
+        await o.store.rescheduleSyncItems(leaseId, ids, { dueAt: now + backoffMs(o.policy, attempts, o.random), failed: true, lastError: f.reason });
+        return;
+      }
+      case 'invalid_token':
+      case 'permission':
+        statusOf.set(queue.workspaceId, 'invalid_token');
+        await o.tokens.markTokenInvalid(queue.workspaceId, f.reason, { token });
+        emit({ kind: 'token_invalid', workspaceId: queue.workspaceId, reason: f.reason });
+        // Parked: due again at once, but skipped until the connection is usable.
+        await o.store.rescheduleSyncItems(leaseId, ids, { dueAt: now, failed: false, lastError: 'invalid_token' });
+        return;
+      case 'audience_not_found': {
+        const confirm = await o.client.getAudience(token, queue.advertiserId, queue.audienceId);
+        if (!confirm.ok && confirm.failure.kind === 'audience_not_found') {
+          await o.store.transaction(async (tx) => {
+            const tallies = await tx.errorAudienceItems(queue.workspaceId, queue.audienceId, 'audience_not_found', now);
+            await tx.addStepCounts(outcomeDeltas(tallies, 'errored', 'audience_not_found', now));
+            emit({ kind: 'settled', outcome: 'errored', reason: 'audience_not_found', count: tallies.reduce((n, t) => n + t.count, 0), lagMs: [] });
+          });
+          return;
+        }
+        await o.store.rescheduleSyncItems(leaseId, ids, { dueAt: now + backoffMs(o.policy, 1, o.random), failed: true, lastError: f.reason });
+        return;
+      }
+      case 'bad_request':
+        await settle(leaseId, ids, 'errored', `tiktok_rejected: ${f.reason}`, toSend);
+        return;
+    }
+  }
+
+  /** Items whose user has a later pending item of the other action for this audience: only the later one is sent. */
+  async function supersededBy(queue: SyncQueue, claimed: readonly ClaimedSyncItem[]): Promise<Set<number>> {
+    const opposite = queue.action === 'add' ? 'remove' : 'add';
+    if (!queues.some((q) => q.workspaceId === queue.workspaceId && q.audienceId === queue.audienceId && q.action === opposite)) return new Set();
+    const after = Math.min(...claimed.map((c) => c.createdAt));
+    const later = await o.store.laterOppositeItems({ workspaceId: queue.workspaceId, audienceId: queue.audienceId, action: queue.action, profileIds: claimed.map((c) => c.profileId), after });
+    return new Set(claimed.filter((c) => (later.get(c.profileId) ?? -Infinity) > c.createdAt).map((c) => c.id));
+  }
+
+  async function settle(leaseId: string, ids: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, items: readonly ClaimedSyncItem[]): Promise<void> {
+    const now = o.clock.now();
+    const count = await o.store.transaction(async (tx) => {
+      const tallies = await tx.settleSyncItems(leaseId, ids, outcome, reason, now);
+      await tx.addStepCounts(outcomeDeltas(tallies, outcome, reason, now));
+      return tallies.reduce((n, t) => n + t.count, 0);
+    });
+    const wanted = new Set(ids);
+    emit({ kind: 'settled', outcome, reason, count, lagMs: outcome === 'synced' ? items.filter((c) => wanted.has(c.id)).map((c) => now - c.createdAt) : [] });
+  }
+
+  async function expireOnce(): Promise<number> {
+    const now = o.clock.now();
+    let total = 0;
+    for (;;) {
+      const n = await o.store.transaction(async (tx) => {
+        const expired = await tx.errorExpiredSyncItems({
+          createdBefore: now - o.policy.retryWindowMs,
+          now,
+          limit: 5_000,
+          reasonFor: (ws) => (statusOf.get(ws) === 'invalid_token' ? 'invalid_token' : statusOf.get(ws) === 'disconnected' ? 'tiktok_disconnected' : 'retry_window_elapsed'),
+        });
+        for (const e of expired) await tx.addStepCounts(outcomeDeltas([e], 'errored', e.reason, now));
+        return expired.reduce((sum, e) => sum + e.count, 0);
+      });
+      total += n;
+      if (n > 0) emit({ kind: 'settled', outcome: 'errored', reason: 'retry_window', count: n, lagMs: [] });
+      if (n < 5_000) return total;
+    }
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      let worked = false;
+      try {
+        worked = await pass();
+      } catch (error) {
+        emit({ kind: 'error', error });
+      }
+      if (worked) await new Promise<void>((resolve) => setImmediate(resolve));
+      else if (running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, idleMs);
+          wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeUp = null;
+      }
+    }
+    await Promise.allSettled(inFlight);
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wakeUp?.();
+      await loop;
+    },
+    wake() {
+      queuesAt = -Infinity;
+      wakeUp?.();
+    },
+    async drain() {
+      await refreshQueues(true);
+      for (let idle = 0; idle < 3; ) {
+        const worked = await pass();
+        await Promise.allSettled(inFlight);
+        idle = worked ? 0 : idle + 1;
+        if (!worked) await refreshQueues(true);
+      }
+    },
+    expireOnce,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,187 @@
+/**
+ * The sender against the emulator over real HTTP, on SQLite and PostgreSQL: exact membership,
+ * full batches, the budget, retries that lose nothing, parked items on a revoked token, the retry
+ * window on a moved clock, a deleted audience, and add/remove collapsing.
+ */
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
+import { sha256Hex } from '../../src/partners/tiktok/identifiers.ts';
+import { createTikTokClient, type TikTokClient } from '../../src/partners/tiktok/client.ts';
+import { defaultRetryPolicy } from '../../src/sync/retry.ts';
+import { createSender, type ConnectionStatus, type Sender, type TokenSource } from '../../src/sync/sender.ts';
+import { describeEachStore } from '../support/databases.ts';
+import { engineHarness, type EngineHarness } from '../support/engine.ts';
+import { consent, emulatorAdmin, SEED, type EmulatorMembers, type EmulatorStats } from '../support/tiktok.ts';
+
+const ADV = SEED.advertisers[0];
+let emulator: RunningEmulator;
+let client: TikTokClient;
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+  client = createTikTokClient({ apiBase: emulator.url, appId: SEED.appId, appSecret: SEED.appSecret, timeoutMs: 10_000 });
+});
+afterAll(() => emulator.close());
+
+/** A token from the real OAuth flow, and a token source like the connection service's. */
+async function connectedTokens(): Promise<TokenSource & { status: Map<string, ConnectionStatus>; token: string }> {
+  const back = await consent(emulator.url, { state: 's', redirectUri: 'http://127.0.0.1:1/cb' });
+  const r = await client.exchangeAuthCode(back.searchParams.get('auth_code')!);
+  if (!r.ok) throw new Error(r.failure.message);
+  const status = new Map<string, ConnectionStatus>();
+  const source = {
+    token: r.data.accessToken,
+    status,
+    accessToken: async (ws: string) => ((status.get(ws) ?? 'connected') === 'connected' ? { token: source.token, status: 'connected' as const } : { token: null, status: status.get(ws)! }),
+    markTokenInvalid: async (ws: string) => void status.set(ws, 'invalid_token'),
+  };
+  return source;
+}
+
+describeEachStore('sync: the sender', ({ store }) => {
+  let h: EngineHarness;
+  let ws: { id: string; key: string };
+  let tokens: Awaited<ReturnType<typeof connectedTokens>>;
+  let sender: Sender;
+  let audienceId: string;
+  const windowMs = 13 * 3_600_000;
+
+  beforeEach(async () => {
+    await emulatorAdmin(emulator.url, '/reset', {});
+    h = await engineHarness(store());
+    ws = await h.workspace();
+    tokens = await connectedTokens();
+    const created = await client.createAudience(tokens.token, ADV, 'Sender test');
+    if (!created.ok) throw new Error(created.failure.message);
+    audienceId = created.data.audienceId;
+    sender = createSender({ store: store(), clock: h.clock, client, tokens, policy: defaultRetryPolicy(windowMs), fillMs: 0, random: () => 0.5 });
+  });
+
+  async function launch(action: 'add' | 'remove', fields = ['email', 'phone', 'idfa', 'gaid']): Promise<string> {
+    const c = await h.call(ws.key, 'POST', '/api/canvases', {
+      name: `sync ${action}`, first_step: 'sync',
+      steps: [{ id: 'sync', type: 'audience_sync', next: null, config: { partner: 'tiktok', advertiser_id: ADV, audience_id: audienceId, action, fields } }],
+    });
+    expect((await h.call(ws.key, 'POST', `/api/canvases/${c.body.id}/launch`)).status).toBe(200);
+    return c.body.id as string;
+  }
+  const syncStep = async (canvasId: string) => (await h.call(ws.key, 'GET', `/api/canvases/${canvasId}/analytics`)).body.steps[0] as Record<string, number>;
+  const members = () => emulatorAdmin<EmulatorMembers>(emulator.url, `/audiences/${audienceId}/members`);
+  const stats = () => emulatorAdmin<EmulatorStats>(emulator.url, '/stats');
+  async function enter(canvasId: string, n: number, prefix = 'u') {
+    for (let start = 0; start < n; start += 10_000) {
+      const recipients = Array.from({ length: Math.min(10_000, n - start) }, (_, k) => {
+        const i = start + k;
+        return { external_user_id: `${prefix}${i}`, attributes: i % 10 === 9 ? {} : { email: `${prefix}${i}@example.com`, ...(i % 2 ? { gaid: `gaid-${i}` } : { phone: `+1415${String(5550000 + i).slice(-7)}` }) } };
+      });
+      expect((await h.call(ws.key, 'POST', '/api/canvas/trigger/send', { canvas_id: canvasId, recipients })).status).toBe(201);
+    }
+    await h.worker.drain();
+  }
+
+  it('syncs 25,000 users in full batches: exact hashes per schema, exact counts, within the budget', async () => {
+    const canvasId = await launch('add');
+    await enter(canvasId, 25_000);
+    await sender.drain();
+    const usable = Array.from({ length: 25_000 }, (_, i) => i).filter((i) => i % 10 !== 9);
+    const m = await members();
+    expect(m.counts.EMAIL_SHA256).toBe(usable.length);
+    expect(new Set(m.members.EMAIL_SHA256)).toEqual(new Set(usable.map((i) => sha256Hex(`u${i}@example.com`))));
+    expect(new Set(m.members.AAID_SHA256)).toEqual(new Set(usable.filter((i) => i % 2).map((i) => sha256Hex(`gaid-${i}`))));
+    expect(m.counts.PHONE_SHA256).toBe(usable.filter((i) => i % 2 === 0).length);
+    const s = await stats();
+    expect(s.mapping_requests).toBe(3);
+    expect(s.max_rows_in_request).toBe(10_000);
+    expect(s.rate_limited).toBe(0);
+    expect(await syncStep(canvasId)).toMatchObject({ entered: 25_000, synced: usable.length, not_synced: 2_500, pending: 0, errored: 0 });
+  });
+
+  it('30% transient errors plus a burst of 40100: nothing lost, nothing errored', async () => {
+    const canvasId = await launch('add', ['email']);
+    await enter(canvasId, 3_000);
+    await emulatorAdmin(emulator.url, '/faults', { error_rate: 0.3, fail_next: { count: 4, code: 40100 } });
+    // Small batches so there are many requests to fail.
+    const busy = createSender({ store: store(), clock: h.clock, client, tokens, policy: defaultRetryPolicy(windowMs), fillMs: 0, batchSize: 100, random: () => 0.5 });
+    for (let round = 0; round < 40; round++) {
+      await busy.drain();
+      if ((await syncStep(canvasId)).pending === 0) break;
+      h.clock.advance(60_000); // past any backoff
+    }
+    await emulatorAdmin(emulator.url, '/faults', {});
+    expect(await syncStep(canvasId)).toMatchObject({ entered: 3_000, synced: 2_700, not_synced: 300, pending: 0, errored: 0 });
+    expect((await members()).counts.EMAIL_SHA256).toBe(2_700);
+    expect((await stats()).rate_limited).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a revoked token parks items, marks the connection, and the window errors them naming the token', async () => {
+    const canvasId = await launch('add', ['email']);
+    await enter(canvasId, 50);
+    await emulatorAdmin(emulator.url, '/tokens/revoke', { all: true });
+    await sender.drain();
+    expect(tokens.status.get(ws.id)).toBe('invalid_token');
+    expect(await syncStep(canvasId)).toMatchObject({ pending: 45, errored: 0 });
+    h.clock.advance(windowMs + 1);
+    await sender.expireOnce();
+    const step = await syncStep(canvasId);
+    expect(step).toMatchObject({ pending: 0, errored: 45 });
+    expect((await h.call(ws.key, 'GET', `/api/canvases/${canvasId}/analytics`)).body.steps[0].errors).toEqual([{ reason: 'invalid_token', count: 45 }]);
+  });
+
+  it('the 13-hour default: a TikTok that always fails errors items only once 13 hours have passed', async () => {
+    const canvasId = await launch('add', ['email']);
+    await enter(canvasId, 20);
+    await emulatorAdmin(emulator.url, '/faults', { error_rate: 1 });
+    for (let hour = 0; hour < 13; hour++) {
+      await sender.drain();
+      expect(await syncStep(canvasId)).toMatchObject({ pending: 18, errored: 0 });
+      h.clock.advance(3_600_000 - 1);
+    }
+    h.clock.advance(13); // exactly 13 hours after entry: not yet
+    await sender.expireOnce();
+    expect(await syncStep(canvasId)).toMatchObject({ pending: 18, errored: 0 });
+    h.clock.advance(1);
+    await sender.expireOnce();
+    expect(await syncStep(canvasId)).toMatchObject({ pending: 0, errored: 18, synced: 0 });
+    await emulatorAdmin(emulator.url, '/faults', {});
+  });
+
+  it('an audience deleted on TikTok errors its items at once with audience_not_found', async () => {
+    const canvasId = await launch('add', ['email']);
+    await enter(canvasId, 30);
+    await emulatorAdmin(emulator.url, `/audiences/${audienceId}/delete`, {});
+    await sender.drain();
+    expect(await syncStep(canvasId)).toMatchObject({ pending: 0, errored: 27 });
+    expect((await h.call(ws.key, 'GET', `/api/canvases/${canvasId}/analytics`)).body.steps[0].errors).toEqual([{ reason: 'audience_not_found', count: 27 }]);
+  });
+
+  it('a user pending both add and remove for one audience: only the later one is sent', async () => {
+    const add = await launch('add', ['email']);
+    const remove = await launch('remove', ['email']);
+    await enter(add, 10, 'c');
+    h.clock.advance(1_000);
+    await enter(remove, 5, 'c');
+    await sender.drain();
+    expect(await syncStep(add)).toMatchObject({ pending: 0, synced: 4, not_synced: 6 }); // 5 superseded + 1 without email
+    expect(await syncStep(remove)).toMatchObject({ pending: 0, synced: 5 });
+    expect(new Set((await members()).members.EMAIL_SHA256)).toEqual(new Set([5, 6, 7, 8].map((i) => sha256Hex(`c${i}@example.com`))));
+  });
+
+  it("retry-errored re-queues a step's errored users with a fresh window, and they sync after a reconnect", async () => {
+    const canvasId = await launch('add', ['email']);
+    await enter(canvasId, 20);
+    await emulatorAdmin(emulator.url, '/tokens/revoke', { all: true });
+    await sender.drain();
+    h.clock.advance(windowMs + 1);
+    await sender.expireOnce();
+    expect(await syncStep(canvasId)).toMatchObject({ errored: 18, pending: 0 });
+
+    const fresh = await connectedTokens(); // the admin reconnects
+    tokens.token = fresh.token;
+    tokens.status.set(ws.id, 'connected');
+    const retried = await h.call(ws.key, 'POST', `/api/canvases/${canvasId}/steps/sync/retry-errored`);
+    expect(retried).toEqual({ status: 200, body: { canvas_id: canvasId, step_id: 'sync', requeued: 18 } });
+    expect(await syncStep(canvasId)).toMatchObject({ errored: 0, pending: 18 });
+    await sender.drain();
+    expect(await syncStep(canvasId)).toMatchObject({ entered: 20, synced: 18, not_synced: 2, errored: 0, pending: 0 });
+    expect((await h.call(ws.key, 'POST', `/api/canvases/${canvasId}/steps/nope/retry-errored`)).status).toBe(404);
+  });
+});
