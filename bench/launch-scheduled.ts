@@ -68,9 +68,9 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 500));
   const sync = (await inject('GET', `/api/canvases/${canvas.id}/analytics`)).steps[0]!;
   if (!enteredAt && sync.entered === N) enteredAt = performance.now();
-  log(`entered ${sync.entered}/${N}, through the sync step ${(sync.pending ?? 0) + (sync.not_synced ?? 0)}/${N}`);
-  // Every user has passed the step once each has a sync item (pending, or not synced).
-  if (sync.entered === N && (sync.pending ?? 0) + (sync.not_synced ?? 0) === N) break;
+  log(`entered ${sync.entered}/${N}, through the sync step ${sync.exited}/${N}`);
+  // The sync step is the last one: a user has passed it (with a pending or not-synced item) once exited.
+  if (sync.exited === N) break;
 }
 const done = performance.now();
 await worker.stop();

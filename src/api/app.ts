@@ -3,6 +3,7 @@
  * receiving its dependencies as options. Everything under /api/ needs a workspace API key.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { ValidationError } from '../core/errors.ts';
 import { authenticate } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
@@ -33,6 +34,8 @@ export async function buildApi({ deps, logger = false }: BuildApiOptions): Promi
 
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0] ?? '';
+    // No id or name may hold NUL (PostgreSQL text cannot store it): a 400, never a database error.
+    if (/%00/.test(req.url)) throw new ValidationError('invalid_request', 'the URL must not contain NUL (%00)');
     if (path.startsWith('/api/') && path !== '/api/openapi.json' && !path.startsWith('/api/docs')) {
       req.workspaceId = await authenticate(req, deps.store);
     }

@@ -1,7 +1,7 @@
 /**
  * Canvas analytics (spec §4, §2.7) from the durable step counts. Pure: the same rows always give the
- * same numbers. `pending` is its own counter (+1 on creation, −1 on settle), so at rest
- * entered = synced + not_synced + pending + errored on an audience_sync step.
+ * same numbers. `pending` is its own counter (+1 when a user arrives at an audience_sync step, −1
+ * when their item settles), so entered = synced + not_synced + pending + errored at every moment.
  */
 import type { CanvasDefinition, CanvasStatus } from '../core/canvas.ts';
 import type { StepCountRow } from '../store/journey-port.ts';

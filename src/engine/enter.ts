@@ -41,6 +41,8 @@ export async function enterUsers(tx: Queries, canvas: CanvasSnapshot, candidates
   const inserted = await tx.insertEntries(rows, now);
   const book = new CountBook(canvas.workspaceId, canvas.id, minuteOf(now));
   book.add(first, 'entered', inserted.length);
+  // A user in an audience_sync step is pending from arrival (executor.ts keeps this in step).
+  if (canvas.definition.steps.find((s) => s.id === first)?.type === 'audience_sync') book.add(first, 'pending', inserted.length);
   await tx.addStepCounts(book.deltas);
   return inserted.length;
 }

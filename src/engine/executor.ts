@@ -71,7 +71,13 @@ async function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition |
     return { ...out, update: { id: entry.id, stepId: null, status: 'exited' as const, dueAt: null, stepEnteredAt: now, exitedAt: now } };
   };
   // The profile was deleted or the version is unreadable: the user leaves from where they are.
-  if (!definition || !profile || entry.stepId === null) return exit(entry.stepId);
+  if (!definition || !profile || entry.stepId === null) {
+    if (definition?.steps.find((s) => s.id === entry.stepId)?.type === 'audience_sync' && entry.stepId !== null) {
+      book.add(entry.stepId, 'not_synced', 1, 'profile_missing');
+      book.add(entry.stepId, 'pending', -1);
+    }
+    return exit(entry.stepId);
+  }
   const steps = new Map(definition.steps.map((s) => [s.id, s]));
   let stepId: string = entry.stepId;
   let stepEnteredAt = entry.stepEnteredAt;
@@ -88,6 +94,8 @@ async function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition |
     if (entry.exitRequested || result.next === null) return exit(stepId);
     book.add(stepId, 'proceeded');
     book.add(result.next, 'entered');
+    // Users Pending counts from arrival at an audience_sync step, so the step's numbers always add up.
+    if (steps.get(result.next)?.type === 'audience_sync') book.add(result.next, 'pending');
     stepId = result.next;
     stepEnteredAt = now;
   }
@@ -114,7 +122,11 @@ function applyEffect(effect: Effect, step: StepDefinition, entry: Entry, profile
         outcome: effect.outcome,
         reason: effect.reason,
       });
-      out.book.add(step.id, effect.outcome, 1, effect.outcome === 'not_synced' ? (effect.reason ?? '') : '');
+      // Already counted pending on arrival; a not-synced user moves from pending to not_synced.
+      if (effect.outcome === 'not_synced') {
+        out.book.add(step.id, 'not_synced', 1, effect.reason ?? '');
+        out.book.add(step.id, 'pending', -1);
+      }
       return profile;
     }
     case 'webhook_delivery':

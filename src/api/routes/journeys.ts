@@ -15,11 +15,13 @@ import { parseAttributesObject } from '../../ingest/objects.ts';
 
 const MAX_RECIPIENTS = 10_000;
 
+// PostgreSQL text cannot hold NUL: refuse it up front as bad input rather than fail in the database.
+const noNul = (s: string) => !s.includes('\u0000');
 const TriggerBody = z.object({
-  canvas_id: z.string().min(1),
+  canvas_id: z.string().min(1).max(255).refine(noNul, 'must not contain NUL'),
   recipients: z.array(
     z.object({
-      external_user_id: z.string().min(1).max(255),
+      external_user_id: z.string().min(1).max(255).refine(noNul, 'must not contain NUL'),
       attributes: z.record(z.string(), z.unknown()).optional(),
       context: z.record(z.string(), z.unknown()).optional(),
     }),
