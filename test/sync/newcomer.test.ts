@@ -101,6 +101,14 @@ it('newcomer path: connect, audience, launch, 20,000 users, exact hashes and num
   expect(stats.max_mapping_requests_in_any_second).toBeLessThanOrEqual(50);
   expect(stats.rate_limited).toBe(0);
 
+  // Prometheus: requests by outcome, rows sent, the lag histogram and the queue depth.
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  expect(metrics).toMatch(new RegExp(`^cohort_sync_rows_sent_total ${usable.length}$`, 'm'));
+  expect(metrics).toMatch(/^cohort_sync_requests_total\{outcome="ok"\} \d+$/m);
+  expect(metrics).toMatch(new RegExp(`^cohort_sync_ack_lag_seconds_count ${usable.length}$`, 'm'));
+  expect(metrics).toMatch(/^# TYPE cohort_sync_queue_depth gauge$/m);
+  expect(metrics).toMatch(/^# TYPE cohort_sync_rate_limit_waits_total counter$/m);
+
   // A second canvas removes the first 5,000 users.
   const removeCanvas = await canvas('remove');
   const removed = Array.from({ length: 5_000 }, (_, i) => i);

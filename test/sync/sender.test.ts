@@ -184,4 +184,21 @@ describeEachStore('sync: the sender', ({ store }) => {
     expect(await syncStep(canvasId)).toMatchObject({ entered: 20, synced: 18, not_synced: 2, errored: 0, pending: 0 });
     expect((await h.call(ws.key, 'POST', `/api/canvases/${canvasId}/steps/nope/retry-errored`)).status).toBe(404);
   });
+
+  it('shares the budget round-robin: two audiences with backlogs take turns', async () => {
+    const first = await launch('add', ['email']);
+    const other = await client.createAudience(tokens.token, ADV, 'Second audience');
+    if (!other.ok) throw new Error(other.failure.message);
+    const firstAudience = audienceId;
+    audienceId = other.data.audienceId;
+    const second = await launch('add', ['email']);
+    await enter(first, 400, 'a');
+    await enter(second, 400, 'b');
+    const order: string[] = [];
+    const fair = createSender({ store: store(), clock: h.clock, client, tokens, policy: defaultRetryPolicy(windowMs), fillMs: 0, batchSize: 90, maxInFlight: 1, onEvent: (e) => void (e.kind === 'request' && order.push(e.audienceId)) });
+    await fair.drain();
+    expect(order).toHaveLength(8);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => (i % 2 === 0 ? order[0] : order[1])));
+    expect(new Set(order)).toEqual(new Set([firstAudience, audienceId]));
+  });
 });
