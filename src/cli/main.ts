@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { CohortError, ConfigError } from '../core/errors.ts';
 import { importCommand } from './commands/import.ts';
 import { serveCommand } from './commands/serve.ts';
+import { benchCommand } from './commands/bench.ts';
 import { tiktokEmulatorCommand } from './commands/tiktok-emulator.ts';
 import { workspacesCommand } from './commands/workspaces.ts';
 
@@ -16,6 +17,7 @@ const program = new Command('cohort')
 
 program.addCommand(serveCommand(process.env));
 program.addCommand(tiktokEmulatorCommand(process.env));
+program.addCommand(benchCommand(process.env));
 program.addCommand(workspacesCommand(process.env));
 program.addCommand(importCommand(process.env));
 

@@ -54,6 +54,8 @@ export interface SyncQueries {
   errorAudienceItems(workspaceId: string, audienceId: string, reason: string, now: number): Promise<SettledTally[]>;
   /** Puts a step's errored items back in the queue with a fresh retry window. Returns how many per reason. Needs a transaction. */
   requeueErroredSyncItems(workspaceId: string, canvasId: string, stepId: string, now: number): Promise<{ reason: string; count: number }[]>;
+  /** For a canvas's synced items: milliseconds from the user's entry into the canvas to TikTok's acknowledgement (benchmarks). */
+  ackLatencies(workspaceId: string, canvasId: string): Promise<number[]>;
   /** Pending items per audience, for the queue-depth gauge. One statement. */
   pendingByAudience(): Promise<{ workspaceId: string; audienceId: string; count: number }[]>;
   /** Errors pending items created before `createdBefore` (the retry window), in bounded batches. Returns tallies by reason. */

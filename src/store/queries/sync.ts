@@ -147,6 +147,18 @@ export function syncQueries({ db, dialect }: QueryContext): SyncQueries {
       return [...byReason].map(([reason, count]) => ({ reason, count }));
     },
 
+    async ackLatencies(workspaceId, canvasId) {
+      const rows = await db
+        .selectFrom('sync_items as s')
+        .innerJoin('entries as e', 'e.id', 's.entry_id')
+        .select(['s.settled_at', 'e.entered_at'])
+        .where('s.workspace_id', '=', workspaceId)
+        .where('s.canvas_id', '=', canvasId)
+        .where('s.outcome', '=', 'synced')
+        .execute();
+      return rows.map((r) => Number(r.settled_at) - Number(r.entered_at));
+    },
+
     async pendingByAudience() {
       const rows = await db
         .selectFrom('sync_items')
