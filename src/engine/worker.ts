@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
+import { pollLoop } from '../core/poll-loop.ts';
 import type { Store } from '../store/port.ts';
 import type { CanvasReader } from './canvas-reader.ts';
 import { executeClaimed } from './executor.ts';
@@ -43,10 +44,6 @@ export function createWorker(o: WorkerOptions): Worker {
   const batchSize = o.batchSize ?? 2_000;
   const leaseMs = o.leaseMs ?? 60_000;
   const idleMs = o.idleMs ?? 200;
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let wakeUp: (() => void) | null = null;
-
   async function runOnce(): Promise<number> {
     let work = 0;
     const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, chunkSize: o.launchChunk ?? 5_000, leaseMs, newLeaseId: randomUUID });
@@ -58,46 +55,15 @@ export function createWorker(o: WorkerOptions): Worker {
     return work + claimed.length;
   }
 
-  async function run(): Promise<void> {
-    while (running) {
-      let work = 0;
-      try {
-        work = await runOnce();
-      } catch (error) {
-        o.onError?.(error);
-      }
-      // Yield to the event loop between passes (SQLite work is synchronous), so the API stays responsive.
-      if (work > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      if (work === 0 && running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, idleMs);
-          wakeUp = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wakeUp = null;
-      }
-    }
-  }
+  const loop = pollLoop(async () => (await runOnce()) > 0, { idleMs, onError: o.onError });
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
-    },
-    async stop() {
-      running = false;
-      wakeUp?.();
-      await loop;
-    },
+    start: () => loop.start(),
+    stop: () => loop.stop(),
     runOnce,
     async drain() {
       while ((await runOnce()) > 0);
     },
-    wake() {
-      wakeUp?.();
-    },
+    wake: () => loop.wake(),
   };
 }

@@ -3,6 +3,7 @@
  * workers on one PostgreSQL database share one 50-a-second budget. Another worker takes over
  * within a few seconds when the leader dies (its session and advisory lock die with it).
  */
+import { pollLoop } from '../core/poll-loop.ts';
 import type { Leadership, Store } from '../store/port.ts';
 import type { Sender } from './sender.ts';
 
@@ -15,50 +16,40 @@ export interface SyncRunner {
 }
 
 export function createSyncRunner(o: { store: Store; appId: string; makeSender: () => Sender; checkMs?: number; onLeadership?: (leading: boolean) => void }): SyncRunner {
-  const checkMs = o.checkMs ?? 2_000;
-  let running = false;
-  let loop: Promise<void> | null = null;
+  let lead: Leadership | null = null;
   let sender: Sender | null = null;
-  let wakeUp: (() => void) | null = null;
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      wakeUp = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
 
-  async function run(): Promise<void> {
-    while (running) {
-      const lead: Leadership | null = await o.store.tryLead(`cohort-tiktok-sender:${o.appId}`).catch(() => null);
-      if (!lead) {
-        await pause(checkMs);
-        continue;
-      }
-      sender = o.makeSender();
-      sender.start();
-      o.onLeadership?.(true);
-      while (running && (await lead.stillHeld())) await pause(checkMs);
-      const s = sender;
-      sender = null;
-      await s.stop();
-      await lead.release().catch(() => undefined);
+  async function stepDown(): Promise<void> {
+    const [l, s] = [lead, sender];
+    lead = null;
+    sender = null;
+    await s?.stop();
+    if (l) {
+      await l.release().catch(() => undefined);
       o.onLeadership?.(false);
     }
   }
 
+  // One pass: take the lead if it is free, or check that we still hold it. Never "work": the
+  // sender runs its own loop, this one only looks every `checkMs`.
+  async function pass(): Promise<boolean> {
+    if (!lead) {
+      lead = await o.store.tryLead(`cohort-tiktok-sender:${o.appId}`).catch(() => null);
+      if (lead) {
+        sender = o.makeSender();
+        sender.start();
+        o.onLeadership?.(true);
+      }
+    } else if (!(await lead.stillHeld())) {
+      await stepDown();
+    }
+    return false;
+  }
+
+  const loop = pollLoop(pass, { idleMs: o.checkMs ?? 2_000, onStop: stepDown });
   return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
-    },
-    async stop() {
-      running = false;
-      wakeUp?.();
-      await loop;
-    },
+    start: () => loop.start(),
+    stop: () => loop.stop(),
     wake: () => sender?.wake(),
     leading: () => sender !== null,
   };

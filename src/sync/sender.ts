@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
+import { pollLoop } from '../core/poll-loop.ts';
 import type { TikTokClient } from '../partners/tiktok/client.ts';
 import { buildMapping } from '../partners/tiktok/index.ts';
 import type { Store } from '../store/port.ts';
@@ -83,9 +84,6 @@ export function createSender(o: SenderOptions): Sender {
   let queuesAt = -Infinity;
   let cursor = 0;
   let lastJanitor = -Infinity;
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let wakeUp: (() => void) | null = null;
 
   async function refreshQueues(force = false): Promise<void> {
     const t = monotonic();
@@ -247,43 +245,14 @@ export function createSender(o: SenderOptions): Sender {
     }
   }
 
-  async function run(): Promise<void> {
-    while (running) {
-      let worked = false;
-      try {
-        worked = await pass();
-      } catch (error) {
-        emit({ kind: 'error', error });
-      }
-      if (worked) await new Promise<void>((resolve) => setImmediate(resolve));
-      else if (running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, idleMs);
-          wakeUp = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wakeUp = null;
-      }
-    }
-    await Promise.allSettled(inFlight);
-  }
+  const loop = pollLoop(pass, { idleMs, onError: (error) => emit({ kind: 'error', error }), onStop: async () => void (await Promise.allSettled(inFlight)) });
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
-    },
-    async stop() {
-      running = false;
-      wakeUp?.();
-      await loop;
-    },
+    start: () => loop.start(),
+    stop: () => loop.stop(),
     wake() {
       queuesAt = -Infinity;
-      wakeUp?.();
+      loop.wake();
     },
     async drain() {
       await refreshQueues(true);
