@@ -109,6 +109,7 @@ describe('token key', () => {
     expect(readFileSync(first.path!, 'utf8')).not.toContain(TOKEN);
   });
 
+  // Windows has no POSIX permission bits to make a file readable by others; Cohort's machines are Linux.
   it.skipIf(process.platform === 'win32')('warns (without the key) when the file is readable by others', () => {
     const dir = tempDir();
     const { path, key } = loadTokenKey({ secretKey: undefined, dataFolder: dir });
