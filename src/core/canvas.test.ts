@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { SPEC_CANVAS } from '../../test/fixtures/spec-canvas.ts';
 import { launchProblems, definitionProblems, parseCanvas, type CanvasDefinition, type LaunchContext } from './canvas.ts';
 
 const CONNECTED: LaunchContext = { tiktok: { status: 'connected', advertiserIds: ['7000000000000000001'] } };
 
 /** The example of spec §3, which must parse and launch as it is. */
-const SPEC_EXAMPLE = {
-  name: 'VIP retarget',
-  entry: { type: 'api' },
-  audience: { all: [{ attribute: 'country', op: 'eq', value: 'US' }] },
-  reentry: { allowed: false, after_seconds: 0 },
-  exit: { events: ['unsubscribed'] },
-  first_step: 'sync',
-  steps: [
-    { id: 'sync', type: 'audience_sync', next: 'wait', config: { partner: 'tiktok', advertiser_id: '7000000000000000001', audience_id: 'aud_1', action: 'add', fields: ['email', 'phone', 'idfa', 'gaid'] } },
-    { id: 'wait', type: 'delay', config: { seconds: 3600 }, next: 'split' },
-    { id: 'split', type: 'decision_split', config: { filter: { attribute: 'vip', op: 'eq', value: true } }, yes: 'hook', no: null },
-    { id: 'hook', type: 'webhook', next: 'mark', config: { url: 'https://example.test/hook', method: 'POST', body: { user: '{{external_id}}' } } },
-    { id: 'mark', type: 'user_update', config: { set: { retargeted: true } }, next: null },
-  ],
-};
+const SPEC_EXAMPLE = SPEC_CANVAS;
 
 function canvas(overrides: Record<string, unknown> = {}): CanvasDefinition {
   const parsed = parseCanvas({ ...SPEC_EXAMPLE, ...overrides });

@@ -9,22 +9,7 @@ import { testApi, type TestApi } from '../support/api.ts';
 
 export const CONNECTED: LaunchContext['tiktok'] = { status: 'connected', advertiserIds: ['7000000000000000001'] };
 
-/** The example of spec §3 (audience_id filled in, as an editor would after creating the audience). */
-export const SPEC_CANVAS = {
-  name: 'VIP retarget',
-  entry: { type: 'api' },
-  audience: { all: [{ attribute: 'country', op: 'eq', value: 'US' }] },
-  reentry: { allowed: false, after_seconds: 0 },
-  exit: { events: ['unsubscribed'] },
-  first_step: 'sync',
-  steps: [
-    { id: 'sync', type: 'audience_sync', next: 'wait', config: { partner: 'tiktok', advertiser_id: '7000000000000000001', audience_id: '1800000000000001', action: 'add', fields: ['email', 'phone', 'idfa', 'gaid'] } },
-    { id: 'wait', type: 'delay', config: { seconds: 3600 }, next: 'split' },
-    { id: 'split', type: 'decision_split', config: { filter: { attribute: 'vip', op: 'eq', value: true } }, yes: 'hook', no: null },
-    { id: 'hook', type: 'webhook', next: 'mark', config: { url: 'https://example.test/hook', method: 'POST', body: { user: '{{external_id}}' } } },
-    { id: 'mark', type: 'user_update', config: { set: { retargeted: true } }, next: null },
-  ],
-};
+export { SPEC_CANVAS } from '../fixtures/spec-canvas.ts';
 
 export interface CanvasApi extends TestApi {
   /** The connection tiktokLaunchContext answers with; tests set it (and put CONNECTED back). */

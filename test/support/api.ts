@@ -42,13 +42,7 @@ export async function testApi(store: Store, overrides: Partial<ApiDeps> = {}): P
   return {
     app,
     clock,
-    async workspace() {
-      const id = `ws_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-      const key = newApiKey();
-      await store.createWorkspace({ id, name: id }, clock.now());
-      await store.insertApiKey({ id: `key_${id}`, workspaceId: id, keyHash: hashApiKey(key) }, clock.now());
-      return { id, key };
-    },
+    workspace: () => createTestWorkspace(store, clock.now()),
     async call(key, method, url, body) {
       const res = await app.inject({
         method,
@@ -66,4 +60,13 @@ export async function testApi(store: Store, overrides: Partial<ApiDeps> = {}): P
     },
     close: () => app.close(),
   };
+}
+
+/** A new workspace with one API key (stored hashed, as the CLI does). */
+export async function createTestWorkspace(store: Store, now: number): Promise<{ id: string; key: string }> {
+  const id = `ws_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const key = newApiKey();
+  await store.createWorkspace({ id, name: id }, now);
+  await store.insertApiKey({ id: `key_${id}`, workspaceId: id, keyHash: hashApiKey(key) }, now);
+  return { id, key };
 }

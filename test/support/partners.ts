@@ -3,13 +3,11 @@
  * a fake clock, and every log line (the API's and the service's, at trace level) captured, so that tests
  * can both drive the public routes and assert what never appears in them (the token canary).
  */
-import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import { buildApi } from '../../src/api/app.ts';
-import { hashApiKey, newApiKey } from '../../src/api/auth.ts';
 import type { ApiDeps } from '../../src/api/deps.ts';
 import { fakeClock, type FakeClock } from '../../src/core/clock.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
@@ -17,7 +15,7 @@ import { createTikTokClient, type TikTokClient } from '../../src/partners/tiktok
 import type { Store } from '../../src/store/port.ts';
 import { createConnectionService, type ConnectionService } from '../../src/sync/connections.ts';
 import { createTokenCipher, deriveTokenKey, type TokenCipher } from '../../src/sync/token-cipher.ts';
-import { TEST_START } from './api.ts';
+import { createTestWorkspace, TEST_START } from './api.ts';
 import { consent, SEED } from './tiktok.ts';
 
 export const PUBLIC_URL = 'http://cohort.test:8080';
@@ -130,13 +128,7 @@ export async function partnerHarness(store: Store, o: { emulator?: boolean; ciph
     logs,
     answers,
     issuedTokens,
-    async workspace() {
-      const id = `ws_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-      const key = newApiKey();
-      await store.createWorkspace({ id, name: id }, clock.now());
-      await store.insertApiKey({ id: `key_${id}`, workspaceId: id, keyHash: hashApiKey(key) }, clock.now());
-      return { id, key };
-    },
+    workspace: () => createTestWorkspace(store, clock.now()),
     call,
     startConnect,
     async connect(key, p = {}) {
