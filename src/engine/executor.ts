@@ -37,8 +37,8 @@ export async function executeClaimed(deps: ExecutorDeps, claimed: readonly Entry
   const outcomes: Outcome[] = [];
   for (const [workspaceId, entries] of groupBy(claimed, (e) => e.workspaceId)) {
     const [definitions, profiles, workspace] = await Promise.all([
-      deps.canvases.getDefinitions(workspaceId, unique(entries.map((e) => ({ canvasId: e.canvasId, version: e.version })))),
-      deps.store.getProfilesByIds(workspaceId, unique(entries.map((e) => e.profileId))),
+      deps.canvases.getDefinitions(workspaceId, [...new Map(entries.map((e) => [versionKey(e.canvasId, e.version), { canvasId: e.canvasId, version: e.version }])).values()]),
+      deps.store.getProfilesByIds(workspaceId, [...new Set(entries.map((e) => e.profileId))]),
       deps.store.getWorkspace(workspaceId),
     ]);
     const profileById = new Map(profiles.map((p) => [p.id, p]));
@@ -147,12 +147,6 @@ function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
     else m.set(k, [it]);
   }
   return m;
-}
-
-function unique<T>(items: readonly T[]): T[] {
-  const seen = new Map<string, T>();
-  for (const it of items) seen.set(JSON.stringify(it), it);
-  return [...seen.values()];
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
