@@ -181,7 +181,6 @@ function startSync(runtime: Runtime): Component {
         client: tiktok.client,
         tokens: tiktok.connections,
         policy: defaultRetryPolicy(config.syncRetryWindowMs),
-        leaseMs: config.workerLeaseMs,
         onEvent: (e) => {
           runtime.syncMetrics.observe(e);
           if (e.kind === 'request') logger.debug({ workspaceId: e.workspaceId, audienceId: e.audienceId, rows: e.rows, outcome: e.outcome, ms: e.ms, tiktokRequestId: e.requestId }, 'mapping request');

@@ -14,8 +14,14 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/** `COHORT_BENCH_PROFILE_DIR=dir`: every long-running child writes a V8 CPU profile there (DEVELOPERS.md). */
+function nodeFlags(env: Record<string, string | undefined>): string[] {
+  const dir = env.COHORT_BENCH_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export function startCohortProcess(args: readonly string[], env: Record<string, string | undefined>): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags(env), BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const listeners = new Set<() => void>();
   child.stdout!.setEncoding('utf8').on('data', (c: string) => {

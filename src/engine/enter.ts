@@ -17,32 +17,47 @@ export interface Candidate {
 }
 
 export async function enterUsers(tx: Queries, canvas: CanvasSnapshot, candidates: readonly Candidate[], now: number): Promise<number> {
-  const first = canvas.definition.first_step;
-  if (canvas.status !== 'active' || first === null || candidates.length === 0) return 0;
+  const eligible = await eligibleCandidates(tx, canvas, candidates, now);
+  if (eligible.length === 0) return 0;
+  const inserted = await tx.insertEntries(eligible.map((c) => newEntry(canvas, c)), now);
+  await tx.addStepCounts(arrivalCounts(canvas, inserted.length, now));
+  return inserted.length;
+}
+
+/** The candidates that may enter now: in the entry audience, once each, and allowed by the re-entry rule. */
+export async function eligibleCandidates(q: Pick<Queries, 'priorEntries'>, canvas: CanvasSnapshot, candidates: readonly Candidate[], now: number): Promise<Candidate[]> {
+  if (canvas.status !== 'active' || canvas.definition.first_step === null || candidates.length === 0) return [];
   const eligible = new Map<number, Candidate>();
   for (const c of candidates) {
     if (!eligible.has(c.profile.id) && matches(canvas.definition.audience, attributeReader(c.profile))) eligible.set(c.profile.id, c);
   }
-  if (eligible.size === 0) return 0;
+  if (eligible.size === 0) return [];
   const { allowed, after_seconds } = canvas.definition.reentry;
-  for (const prior of await tx.priorEntries(canvas.id, [...eligible.keys()])) {
+  for (const prior of await q.priorEntries(canvas.id, [...eligible.keys()])) {
     if (prior.active || !allowed || now - prior.lastEnteredAt < after_seconds * 1000) eligible.delete(prior.profileId);
   }
-  const rows: NewEntry[] = [...eligible.values()].map((c) => ({
+  return [...eligible.values()];
+}
+
+export function newEntry(canvas: CanvasSnapshot, c: Candidate): NewEntry {
+  return {
     workspaceId: canvas.workspaceId,
     canvasId: canvas.id,
     version: canvas.version,
     profileId: c.profile.id,
     externalId: c.profile.externalId,
-    stepId: first,
+    stepId: canvas.definition.first_step!,
     context: c.context ?? null,
     dispatchId: c.dispatchId ?? null,
-  }));
-  const inserted = await tx.insertEntries(rows, now);
+  };
+}
+
+/** `entered` on the first step, and `pending` when it is an audience_sync step (a user there is pending from arrival; executor.ts keeps this in step). */
+export function arrivalCounts(canvas: CanvasSnapshot, entered: number, now: number): CountBook['deltas'] {
+  const first = canvas.definition.first_step;
   const book = new CountBook(canvas.workspaceId, canvas.id, minuteOf(now));
-  book.add(first, 'entered', inserted.length);
-  // A user in an audience_sync step is pending from arrival (executor.ts keeps this in step).
-  if (canvas.definition.steps.find((s) => s.id === first)?.type === 'audience_sync') book.add(first, 'pending', inserted.length);
-  await tx.addStepCounts(book.deltas);
-  return inserted.length;
+  if (first === null || entered === 0) return book.deltas;
+  book.add(first, 'entered', entered);
+  if (canvas.definition.steps.find((s) => s.id === first)?.type === 'audience_sync') book.add(first, 'pending', entered);
+  return book.deltas;
 }

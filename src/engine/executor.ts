@@ -6,7 +6,7 @@
  */
 import type { CanvasDefinition, StepDefinition, StepType } from '../core/canvas.ts';
 import type { Entry, EntryUpdate, NewSyncItem, WebhookDelivery } from '../store/journey-port.ts';
-import type { Json, Profile, ProfilePatch, Store } from '../store/port.ts';
+import type { Json, Profile, ProfilePatch, Queries, Store } from '../store/port.ts';
 import { versionKey, type CanvasReader } from './canvas-reader.ts';
 import { CountBook, minuteOf } from './counts.ts';
 import { splitAttributes, withUpdate } from './profile-view.ts';
@@ -15,7 +15,7 @@ import { stepRegistry, type Effect, type StepContext, type StepHandler, type Ste
 /** A canvas whose steps loop without a delay must not spin forever inside one run. */
 const MAX_STEPS_PER_RUN = 100;
 
-interface Outcome {
+export interface Outcome {
   workspaceId: string;
   externalId: string;
   update: EntryUpdate;
@@ -43,24 +43,41 @@ export async function executeClaimed(deps: ExecutorDeps, claimed: readonly Entry
     ]);
     const profileById = new Map(profiles.map((p) => [p.id, p]));
     const defaultCountry = workspace?.defaultCountry ?? null;
-    await forEachLimited(entries, 32, async (entry) => {
-      const definition = definitions.get(versionKey(entry.canvasId, entry.version));
-      const profile = profileById.get(entry.profileId);
-      outcomes.push(await runEntry(deps.io, entry, definition, profile, defaultCountry, now));
-    });
+    outcomes.push(...(await runEntries(deps.io, entries, (e) => ({ definition: definitions.get(versionKey(e.canvasId, e.version)), profile: profileById.get(e.profileId) }), defaultCountry, now)));
   }
   return deps.store.transaction(async (tx) => {
     const settled = await tx.settleEntries(leaseId, outcomes.map((o) => o.update));
     const kept = outcomes.filter((o) => settled.has(o.update.id));
-    await tx.insertSyncItems(kept.flatMap((o) => o.syncItems), now);
-    await tx.insertWebhookDeliveries(kept.flatMap((o) => o.webhooks), now);
-    for (const [workspaceId, group] of groupBy(kept.filter((o) => o.profileSet !== null), (o) => o.workspaceId)) {
-      const patches: ProfilePatch[] = group.map((o) => ({ externalId: o.externalId, ...splitAttributes(o.profileSet!) }) as ProfilePatch);
-      await tx.upsertProfiles(workspaceId, patches, now);
-    }
-    await tx.addStepCounts(kept.flatMap((o) => o.book.deltas));
+    await writeOutcomes(tx, kept, now);
     return kept.length;
   });
+}
+
+/** Runs entries through their steps in memory (handlers may do I/O: webhooks); nothing is written. */
+export async function runEntries(io: StepIO, entries: readonly Entry[], input: (e: Entry) => { definition: CanvasDefinition | undefined; profile: Profile | undefined }, defaultCountry: string | null, now: number): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(entries.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < entries.length) {
+      const i = next++;
+      const entry = entries[i]!;
+      const { definition, profile } = input(entry);
+      outcomes[i] = await runEntry(io, entry, definition, profile, defaultCountry, now);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(32, entries.length) }, lane));
+  return outcomes;
+}
+
+/** Writes what the outcomes' steps did: sync items, webhook deliveries, profile updates and every count. */
+export async function writeOutcomes(tx: Queries, outcomes: readonly Outcome[], now: number): Promise<void> {
+  await tx.insertSyncItems(outcomes.flatMap((o) => o.syncItems), now);
+  await tx.insertWebhookDeliveries(outcomes.flatMap((o) => o.webhooks), now);
+  for (const [workspaceId, group] of groupBy(outcomes.filter((o) => o.profileSet !== null), (o) => o.workspaceId)) {
+    const patches: ProfilePatch[] = group.map((o) => ({ externalId: o.externalId, ...splitAttributes(o.profileSet!) }) as ProfilePatch);
+    await tx.upsertProfiles(workspaceId, patches, now);
+  }
+  await tx.addStepCounts(outcomes.flatMap((o) => o.book.deltas));
 }
 
 async function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition | undefined, profile: Profile | undefined, defaultCountry: string | null, now: number): Promise<Outcome> {
@@ -147,12 +164,4 @@ function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
     else m.set(k, [it]);
   }
   return m;
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(lanes);
 }

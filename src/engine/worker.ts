@@ -48,7 +48,7 @@ export function createWorker(o: WorkerOptions): Worker {
   const idleMs = o.idleMs ?? 200;
   async function runOnce(): Promise<number> {
     let work = 0;
-    const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, chunkSize: o.launchChunk ?? 5_000, leaseMs, newLeaseId: randomUUID });
+    const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, io: o.io, chunkSize: o.launchChunk ?? 10_000, leaseMs, newLeaseId: randomUUID });
     if (launched !== null) work += launched;
     const leaseId = randomUUID();
     const claimed = await o.store.claimDueEntries({ now: o.clock.now(), limit: batchSize, leaseMs, leaseId });

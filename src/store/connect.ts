@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { CohortError } from '../core/errors.ts';
 import { migrationProvider, type Dialect } from './migrations.ts';
@@ -36,6 +36,31 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Kysely prepares every statement anew. A launch runs the same multi-row statements thousands of
+ * times, and preparing a 500-row INSERT is costly (bench, 1M users: `prepare` was 8% of the CPU).
+ * Statements are reused by their SQL text. Safe because Kysely runs each statement to completion
+ * (`all`/`run`) before the next; a statement still busy (a streamed select) is never handed out twice.
+ */
+export function withStatementCache(sqlite: Database.Database, capacity = 256): SqliteDatabase {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText) {
+      const hit = cache.get(sqlText);
+      if (hit && !hit.busy) {
+        cache.delete(sqlText); // most recently used goes last
+        cache.set(sqlText, hit);
+        return hit;
+      }
+      const statement = sqlite.prepare(sqlText);
+      cache.set(sqlText, statement);
+      if (cache.size > capacity) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
+  };
+}
+
 function openSqlite(url: string): Kysely<DB> {
   const path = url.replace(/^sqlite:(\/\/)?/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -44,7 +69,7 @@ function openSqlite(url: string): Kysely<DB> {
   sqlite.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes (kill -9), not power loss
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  return new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
 function openPostgres(url: string): Kysely<DB> {

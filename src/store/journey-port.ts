@@ -15,6 +15,11 @@ export interface NewEntry {
   stepId: string;
   context: Record<string, Json> | null;
   dispatchId: string | null;
+  /**
+   * Where the user already is when the row is written (a launch runs new users through their first
+   * steps before inserting them: engine/launcher.ts). Absent: active at `stepId`, due now.
+   */
+  state?: Omit<EntryUpdate, 'id'>;
 }
 
 export interface Entry {

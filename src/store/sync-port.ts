@@ -1,6 +1,10 @@
 /**
- * The sender's half of the store port (sync/): queues of pending sync items, leased claims, and
- * settles fenced by the lease that write their counts in the same transaction.
+ * The sender's half of the store port (sync/): queues of pending sync items, read in (due_at, id)
+ * order, and settles that write their counts in the same transaction. Reads take no lease: one
+ * sender runs per TikTok app (sync/leader.ts), it keeps its own in-flight items out of its next read
+ * with a keyset cursor, and a settle changes only items still pending, so an item sent twice (a crash
+ * between the request and its settle, or a leader change) is counted once. Adds and removes are
+ * idempotent at TikTok.
  */
 export type SyncField = 'email' | 'phone' | 'idfa' | 'gaid';
 
@@ -19,8 +23,15 @@ export interface QueueHead {
   createdAt: number;
 }
 
+/** A position in a queue's (due_at, id) order: reads return items after it. */
+export interface QueueCursor {
+  dueAt: number;
+  id: number;
+}
+
 export interface ClaimedSyncItem {
   id: number;
+  dueAt: number;
   canvasId: string;
   stepId: string;
   profileId: number;
@@ -40,17 +51,17 @@ export interface SettledTally {
 export interface SyncQueries {
   /** Every queue (a handful per audience). One statement. */
   listSyncQueues(): Promise<SyncQueue[]>;
-  /** The queue's oldest claimable item, or null. One indexed lookup (sync_items_queue_idx). */
-  syncQueueHead(queueId: number, now: number): Promise<QueueHead | null>;
-  /** Claims up to `limit` due items of a queue, oldest first, under a fresh lease. Postgres: SKIP LOCKED. */
-  claimSyncItems(q: { queueId: number; now: number; limit: number; leaseMs: number; leaseId: string }): Promise<ClaimedSyncItem[]>;
-  /** Final outcome for leased items still pending (fenced by the lease). Returns tallies of what changed. Needs a transaction. */
-  settleSyncItems(leaseId: string, ids: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, now: number): Promise<SettledTally[]>;
-  /** Puts leased items back in the queue at `dueAt` (fenced), counting a failed attempt when `failed`. Returns how many moved. */
-  rescheduleSyncItems(leaseId: string, ids: readonly number[], p: { dueAt: number; failed: boolean; lastError: string | null }): Promise<number>;
+  /** The queue's oldest due item after `after`, or null. One indexed lookup (sync_items_queue_idx). */
+  syncQueueHead(queueId: number, now: number, after?: QueueCursor): Promise<QueueHead | null>;
+  /** Up to `limit` due items of a queue after `after`, oldest first. Reads only. */
+  readDueSyncItems(q: { queueId: number; now: number; limit: number; after?: QueueCursor }): Promise<ClaimedSyncItem[]>;
+  /** Final outcome for the items still pending. Returns tallies of what changed. Needs a transaction. */
+  settleSyncItems(ids: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, now: number): Promise<SettledTally[]>;
+  /** Puts pending items back in their queue at `dueAt`, counting a failed attempt when `failed`. Returns how many moved. */
+  rescheduleSyncItems(ids: readonly number[], p: { dueAt: number; failed: boolean; lastError: string | null }): Promise<number>;
   /** For profiles with a pending item of the other action for this audience created at or after `after`: the latest such creation time. Set-based. */
   laterOppositeItems(q: { workspaceId: string; audienceId: string; action: 'add' | 'remove'; profileIds: readonly number[]; after: number }): Promise<Map<number, number>>;
-  /** Errors every pending, unleased (or lease-expired) item of an audience at once. Returns tallies. Needs a transaction. */
+  /** Errors every pending item of an audience at once. Returns tallies. Needs a transaction. */
   errorAudienceItems(workspaceId: string, audienceId: string, reason: string, now: number): Promise<SettledTally[]>;
   /** Puts a step's errored items back in the queue with a fresh retry window. Returns how many per reason. Needs a transaction. */
   requeueErroredSyncItems(workspaceId: string, canvasId: string, stepId: string, now: number): Promise<{ reason: string; count: number }[]>;

@@ -1,19 +1,20 @@
 /**
  * The TikTok sender (spec §2.4–2.6). It takes pending sync items queue by queue — one queue per
  * (workspace, advertiser, audience, action, id_schema) — round-robin so every workspace and audience
- * gets its turn, claims up to 10,000 under a lease, and sends them within the mapping budget.
+ * gets its turn, reads up to 10,000, and sends them within the mapping budget. Reads take no lease
+ * (store/sync-port.ts): one sender runs per app, and a queue's in-flight items are kept out of its
+ * next read by a keyset cursor held here until the queue has nothing in flight.
  * Adaptive flushing: while the budget is idle a queue is sent at once; when it is busy a queue
  * waits up to `fillMs` so requests carry full batches. Every outcome is written with its counts in
- * one transaction fenced by the lease, so a crash resends at worst (adds are idempotent) and never
- * counts twice. The HTTP call is never inside a transaction.
+ * one transaction that changes only items still pending, so a crash resends at worst (adds are
+ * idempotent) and never counts twice. The HTTP call is never inside a transaction.
  */
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import { pollLoop } from '../core/poll-loop.ts';
 import type { TikTokClient } from '../partners/tiktok/client.ts';
 import { buildMapping } from '../partners/tiktok/index.ts';
 import type { Store } from '../store/port.ts';
-import type { ClaimedSyncItem, SyncQueue } from '../store/sync-port.ts';
+import type { ClaimedSyncItem, QueueCursor, SyncQueue } from '../store/sync-port.ts';
 import { SlidingWindowLimiter } from './limiter.ts';
 import { outcomeDeltas } from './outcomes.ts';
 import { backoffMs, type RetryPolicy } from './retry.ts';
@@ -47,7 +48,6 @@ export interface SenderOptions {
   windowMs?: number;
   batchSize?: number;
   maxInFlight?: number;
-  leaseMs?: number;
   /** The longest a queue waits to fill while the budget is busy (spec: never more than 5 s). */
   fillMs?: number;
   idleMs?: number;
@@ -70,7 +70,6 @@ export interface Sender {
 export function createSender(o: SenderOptions): Sender {
   const batchSize = o.batchSize ?? 10_000;
   const maxInFlight = o.maxInFlight ?? 4;
-  const leaseMs = o.leaseMs ?? 120_000;
   // 300 ms: at 100 users/s it halves latency against 1 s (bench, 2,000 users: p99 507 → 298 ms)
   // while a busy budget still gets batches of dozens of users instead of one each.
   const fillMs = o.fillMs ?? 300;
@@ -82,6 +81,8 @@ export function createSender(o: SenderOptions): Sender {
   const emit = o.onEvent ?? (() => undefined);
   const inFlight = new Set<Promise<void>>();
   const statusOf = new Map<string, ConnectionStatus>();
+  /** Per queue with requests in flight: how many, and the last item they took (the next read starts after it). */
+  const inFlightOf = new Map<number, { requests: number; after: QueueCursor }>();
   let queues: SyncQueue[] = [];
   let queuesAt = -Infinity;
   let cursor = 0;
@@ -108,7 +109,7 @@ export function createSender(o: SenderOptions): Sender {
       }
       const token = tokens.get(queue.workspaceId);
       if (!token) continue; // parked: no usable token until the admin reconnects
-      const head = await o.store.syncQueueHead(queue.id, now);
+      const head = await o.store.syncQueueHead(queue.id, now, inFlightOf.get(queue.id)?.after);
       if (!head) continue;
       if (busy && now - head.dueAt < fillMs) continue; // let it fill while the budget is busy
       cursor = (cursor + i + 1) % queues.length;
@@ -141,21 +142,27 @@ export function createSender(o: SenderOptions): Sender {
       await Promise.race([...inFlight, sleep(idleMs)]);
       return true;
     }
-    const leaseId = randomUUID();
-    const claimed = await o.store.claimSyncItems({ queueId: next.queue.id, now: o.clock.now(), limit: batchSize, leaseMs, leaseId });
+    const queueId = next.queue.id;
+    const claimed = await o.store.readDueSyncItems({ queueId, now: o.clock.now(), limit: batchSize, after: inFlightOf.get(queueId)?.after });
     if (claimed.length === 0) return true;
     limiter.take(monotonic());
-    const p: Promise<void> = send(next.queue, next.token, claimed, leaseId)
+    const last = claimed[claimed.length - 1]!;
+    inFlightOf.set(queueId, { requests: (inFlightOf.get(queueId)?.requests ?? 0) + 1, after: { dueAt: last.dueAt, id: last.id } });
+    const p: Promise<void> = send(next.queue, next.token, claimed)
       .catch((error: unknown) => emit({ kind: 'error', error }))
-      .finally(() => inFlight.delete(p));
+      .finally(() => {
+        inFlight.delete(p);
+        const q = inFlightOf.get(queueId);
+        if (q && --q.requests === 0) inFlightOf.delete(queueId);
+      });
     inFlight.add(p);
     return true;
   }
 
-  async function send(queue: SyncQueue, token: string, claimed: ClaimedSyncItem[], leaseId: string): Promise<void> {
+  async function send(queue: SyncQueue, token: string, claimed: ClaimedSyncItem[]): Promise<void> {
     const superseded = await supersededBy(queue, claimed);
     const toSend = superseded.size > 0 ? claimed.filter((c) => !superseded.has(c.id)) : claimed;
-    if (superseded.size > 0) await settle(leaseId, [...superseded], 'not_synced', 'superseded', claimed);
+    if (superseded.size > 0) await settle([...superseded], 'not_synced', 'superseded', claimed);
     if (toSend.length === 0) return;
     const started = monotonic();
     const result = await o.client.mapping(token, buildMapping({ advertiserId: queue.advertiserId, audienceId: queue.audienceId, action: queue.action, fields: queue.fields, items: toSend }));
@@ -163,7 +170,7 @@ export function createSender(o: SenderOptions): Sender {
     const base = { kind: 'request' as const, rows: toSend.length, ms: Math.round(monotonic() - started), workspaceId: queue.workspaceId, audienceId: queue.audienceId };
     if (result.ok) {
       emit({ ...base, outcome: 'ok', requestId: result.requestId });
-      await settle(leaseId, ids, 'synced', null, toSend);
+      await settle(ids, 'synced', null, toSend);
       return;
     }
     const f = result.failure;
@@ -173,11 +180,11 @@ export function createSender(o: SenderOptions): Sender {
       case 'rate_limited':
         emit({ kind: 'rate_limited' });
         limiter.penalize(monotonic());
-        await o.store.rescheduleSyncItems(leaseId, ids, { dueAt: now + o.policy.rateLimitedMs, failed: false, lastError: f.reason });
+        await o.store.rescheduleSyncItems(ids, { dueAt: now + o.policy.rateLimitedMs, failed: false, lastError: f.reason });
         return;
       case 'transient': {
         const attempts = Math.max(...toSend.map((c) => c.failedAttempts)) + 1;
-        await o.store.rescheduleSyncItems(leaseId, ids, { dueAt: now + backoffMs(o.policy, attempts, o.random), failed: true, lastError: f.reason });
+        await o.store.rescheduleSyncItems(ids, { dueAt: now + backoffMs(o.policy, attempts, o.random), failed: true, lastError: f.reason });
         return;
       }
       case 'invalid_token':
@@ -186,7 +193,7 @@ export function createSender(o: SenderOptions): Sender {
         await o.tokens.markTokenInvalid(queue.workspaceId, f.reason, { token });
         emit({ kind: 'token_invalid', workspaceId: queue.workspaceId, reason: f.reason });
         // Parked: due again at once, but skipped until the connection is usable.
-        await o.store.rescheduleSyncItems(leaseId, ids, { dueAt: now, failed: false, lastError: 'invalid_token' });
+        await o.store.rescheduleSyncItems(ids, { dueAt: now, failed: false, lastError: 'invalid_token' });
         return;
       case 'audience_not_found': {
         const confirm = await o.client.getAudience(token, queue.advertiserId, queue.audienceId);
@@ -198,11 +205,11 @@ export function createSender(o: SenderOptions): Sender {
           });
           return;
         }
-        await o.store.rescheduleSyncItems(leaseId, ids, { dueAt: now + backoffMs(o.policy, 1, o.random), failed: true, lastError: f.reason });
+        await o.store.rescheduleSyncItems(ids, { dueAt: now + backoffMs(o.policy, 1, o.random), failed: true, lastError: f.reason });
         return;
       }
       case 'bad_request':
-        await settle(leaseId, ids, 'errored', `tiktok_rejected: ${f.reason}`, toSend);
+        await settle(ids, 'errored', `tiktok_rejected: ${f.reason}`, toSend);
         return;
     }
   }
@@ -216,10 +223,10 @@ export function createSender(o: SenderOptions): Sender {
     return new Set(claimed.filter((c) => (later.get(c.profileId) ?? -Infinity) > c.createdAt).map((c) => c.id));
   }
 
-  async function settle(leaseId: string, ids: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, items: readonly ClaimedSyncItem[]): Promise<void> {
+  async function settle(ids: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, items: readonly ClaimedSyncItem[]): Promise<void> {
     const now = o.clock.now();
     const count = await o.store.transaction(async (tx) => {
-      const tallies = await tx.settleSyncItems(leaseId, ids, outcome, reason, now);
+      const tallies = await tx.settleSyncItems(ids, outcome, reason, now);
       await tx.addStepCounts(outcomeDeltas(tallies, outcome, reason, now));
       return tallies.reduce((n, t) => n + t.count, 0);
     });

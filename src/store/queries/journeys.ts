@@ -2,49 +2,28 @@ import { sql, type Selectable } from 'kysely';
 import type { Entry, EntryUpdate, JourneyQueries, NewSyncItem, StepCountDelta } from '../journey-port.ts';
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
-import { chunks, type QueryContext } from './context.ts';
+import { chunks, insertRows, type QueryContext } from './context.ts';
 
 type EntryRow = Selectable<EntriesTable>;
 
-export function journeyQueries({ db, dialect }: QueryContext): JourneyQueries {
+const ENTRY_COLUMNS = ['workspace_id', 'canvas_id', 'version', 'profile_id', 'external_id', 'step_id', 'status', 'due_at', 'step_entered_at', 'entered_at', 'exited_at', 'context', 'dispatch_id'];
+const SYNC_ITEM_COLUMNS = ['workspace_id', 'canvas_id', 'step_id', 'entry_id', 'profile_id', 'external_id', 'advertiser_id', 'audience_id', 'action', 'email_sha256', 'phone_sha256', 'idfa_sha256', 'aaid_sha256', 'outcome', 'reason', 'created_at', 'due_at', 'settled_at', 'queue_id'];
+
+export function journeyQueries(ctx: QueryContext): JourneyQueries {
+  const { db, dialect } = ctx;
   // Postgres runs several workers: a claim skips rows another worker holds. SQLite has one writer.
   const skipLocked = dialect === 'postgres' ? sql` for update skip locked` : sql``;
 
   return {
     async insertEntries(rows, now) {
-      const out: Entry[] = [];
-      for (const part of chunks(rows)) {
-        const inserted = await db
-          .insertInto('entries')
-          .values(
-            part.map((r) => ({
-              workspace_id: r.workspaceId,
-              canvas_id: r.canvasId,
-              version: r.version,
-              profile_id: r.profileId,
-              external_id: r.externalId,
-              step_id: r.stepId,
-              status: 'active',
-              due_at: now,
-              step_entered_at: now,
-              entered_at: now,
-              exited_at: null,
-              exit_requested: 0,
-              context: r.context === null ? null : JSON.stringify(r.context),
-              dispatch_id: r.dispatchId,
-              lease_id: null,
-              lease_expires_at: null,
-              claim_count: 0,
-            })),
-          )
-          // entries_active_uq (migration 0003): one active entry per user and canvas, even across workers.
-          // The predicate must be a literal: SQLite matches it against the index's WHERE clause textually.
-          .onConflict((oc) => oc.columns(['canvas_id', 'profile_id']).where(sql.ref('status'), '=', sql.lit('active')).doNothing())
-          .returningAll()
-          .execute();
-        for (const row of inserted) out.push(toEntry(row));
-      }
-      return out;
+      const values = rows.map((r) => {
+        const st = r.state ?? { stepId: r.stepId, status: 'active' as const, dueAt: now, stepEnteredAt: now, exitedAt: null };
+        return [r.workspaceId, r.canvasId, r.version, r.profileId, r.externalId, st.stepId, st.status, st.dueAt, st.stepEnteredAt, now, st.exitedAt, r.context === null ? null : JSON.stringify(r.context), r.dispatchId];
+      });
+      // entries_active_uq (migration 0003): one active entry per user and canvas, even across workers.
+      // The predicate must be a literal: SQLite matches it against the index's WHERE clause textually.
+      const inserted = await insertRows<EntryRow>(ctx, 'entries', ENTRY_COLUMNS, values, "on conflict (canvas_id, profile_id) where status = 'active' do nothing returning *");
+      return inserted.map(toEntry);
     },
 
     async priorEntries(canvasId, profileIds) {
@@ -174,39 +153,12 @@ export function journeyQueries({ db, dialect }: QueryContext): JourneyQueries {
 
     async insertSyncItems(rows, now) {
       const queueOf = await queueIds(db, rows, now);
-      for (const part of chunks(rows)) {
-        await db
-          .insertInto('sync_items')
-          .values(
-            part.map((r) => ({
-              workspace_id: r.workspaceId,
-              canvas_id: r.canvasId,
-              step_id: r.stepId,
-              entry_id: r.entryId,
-              profile_id: r.profileId,
-              external_id: r.externalId,
-              advertiser_id: r.advertiserId,
-              audience_id: r.audienceId,
-              action: r.action,
-              email_sha256: r.hashes.email ?? null,
-              phone_sha256: r.hashes.phone ?? null,
-              idfa_sha256: r.hashes.idfa ?? null,
-              aaid_sha256: r.hashes.gaid ?? null,
-              outcome: r.outcome,
-              reason: r.reason,
-              created_at: now,
-              due_at: r.outcome === 'pending' ? now : null,
-              settled_at: r.outcome === 'pending' ? null : now,
-              lease_id: null,
-              lease_expires_at: null,
-              claim_count: 0,
-              failed_attempts: 0,
-              queue_id: r.outcome === 'pending' ? (queueOf.get(queueKey(r)) ?? null) : null,
-              last_error: null,
-            })),
-          )
-          .execute();
-      }
+      const values = rows.map((r) => {
+        const pending = r.outcome === 'pending';
+        const queue = pending ? (queueOf.get(queueKey(r)) ?? null) : null;
+        return [r.workspaceId, r.canvasId, r.stepId, r.entryId, r.profileId, r.externalId, r.advertiserId, r.audienceId, r.action, r.hashes.email ?? null, r.hashes.phone ?? null, r.hashes.idfa ?? null, r.hashes.gaid ?? null, r.outcome, r.reason, now, pending ? now : null, pending ? null : now, queue];
+      });
+      await insertRows(ctx, 'sync_items', SYNC_ITEM_COLUMNS, values);
     },
 
     async addStepCounts(deltas) {

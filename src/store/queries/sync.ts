@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
-import type { ClaimedSyncItem, SettledTally, SyncField, SyncQueries } from '../sync-port.ts';
+import type { ClaimedSyncItem, QueueCursor, SettledTally, SyncField, SyncQueries } from '../sync-port.ts';
 import { chunks, type QueryContext } from './context.ts';
 
 interface ClaimRow {
   id: number;
+  due_at: number;
   canvas_id: string;
   step_id: string;
   profile_id: number;
@@ -16,8 +17,10 @@ interface ClaimRow {
 }
 
 export function syncQueries({ db, dialect }: QueryContext): SyncQueries {
-  const skipLocked = dialect === 'postgres' ? sql` for update skip locked` : sql``;
-  const claimable = (now: number) => sql`outcome = 'pending' and due_at <= ${now} and (lease_expires_at is null or lease_expires_at < ${now})`;
+  const due = (queueId: number, now: number, after: QueueCursor | undefined) =>
+    after ? sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now} and (due_at, id) > (${after.dueAt}, ${after.id})` : sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now}`;
+  // Ten thousand ids as one parameter: one statement per settle instead of twenty.
+  const idList = (ids: readonly number[]) => (dialect === 'postgres' ? sql`id = any(${[...ids]}::bigint[])` : sql`id in (select value from json_each(${JSON.stringify(ids)}))`);
 
   function tally(rows: readonly { workspace_id: string; canvas_id: string; step_id: string }[]): SettledTally[] {
     const m = new Map<string, SettledTally>();
@@ -43,60 +46,42 @@ export function syncQueries({ db, dialect }: QueryContext): SyncQueries {
       }));
     },
 
-    async syncQueueHead(queueId, now) {
+    async syncQueueHead(queueId, now, after) {
       const { rows } = await sql<{ due_at: number; created_at: number }>`
-        select due_at, created_at from sync_items where queue_id = ${queueId} and ${claimable(now)} order by due_at, id limit 1`.execute(db);
+        select due_at, created_at from sync_items where ${due(queueId, now, after)} order by due_at, id limit 1`.execute(db);
       const r = rows[0];
       return r ? { dueAt: Number(r.due_at), createdAt: Number(r.created_at) } : null;
     },
 
-    async claimSyncItems({ queueId, now, limit, leaseMs, leaseId }) {
+    async readDueSyncItems({ queueId, now, limit, after }) {
       const { rows } = await sql<ClaimRow>`
-        update sync_items set lease_id = ${leaseId}, lease_expires_at = ${now + leaseMs}, claim_count = claim_count + 1
-        where id in (select id from sync_items where queue_id = ${queueId} and ${claimable(now)} order by due_at, id limit ${limit}${skipLocked})
-        returning id, canvas_id, step_id, profile_id, created_at, failed_attempts, email_sha256, phone_sha256, idfa_sha256, aaid_sha256`.execute(db);
-      // RETURNING order is not guaranteed: keep the oldest-first order the claim chose.
-      return rows
-        .map((r): ClaimedSyncItem => {
-          const hashes: ClaimedSyncItem['hashes'] = {};
-          if (r.email_sha256) hashes.email = r.email_sha256;
-          if (r.phone_sha256) hashes.phone = r.phone_sha256;
-          if (r.idfa_sha256) hashes.idfa = r.idfa_sha256;
-          if (r.aaid_sha256) hashes.gaid = r.aaid_sha256;
-          return { id: Number(r.id), canvasId: r.canvas_id, stepId: r.step_id, profileId: Number(r.profile_id), createdAt: Number(r.created_at), failedAttempts: Number(r.failed_attempts), hashes };
-        })
-        .sort((a, b) => a.id - b.id);
+        select id, due_at, canvas_id, step_id, profile_id, created_at, failed_attempts, email_sha256, phone_sha256, idfa_sha256, aaid_sha256
+        from sync_items where ${due(queueId, now, after)} order by due_at, id limit ${limit}`.execute(db);
+      return rows.map((r): ClaimedSyncItem => {
+        const hashes: ClaimedSyncItem['hashes'] = {};
+        if (r.email_sha256) hashes.email = r.email_sha256;
+        if (r.phone_sha256) hashes.phone = r.phone_sha256;
+        if (r.idfa_sha256) hashes.idfa = r.idfa_sha256;
+        if (r.aaid_sha256) hashes.gaid = r.aaid_sha256;
+        return { id: Number(r.id), dueAt: Number(r.due_at), canvasId: r.canvas_id, stepId: r.step_id, profileId: Number(r.profile_id), createdAt: Number(r.created_at), failedAttempts: Number(r.failed_attempts), hashes };
+      });
     },
 
-    async settleSyncItems(leaseId, ids, outcome, reason, now) {
-      const changed: { workspace_id: string; canvas_id: string; step_id: string }[] = [];
-      for (const part of chunks(ids)) {
-        const rows = await db
-          .updateTable('sync_items')
-          .set({ outcome, reason, settled_at: now, due_at: null, lease_id: null, lease_expires_at: null })
-          .where('lease_id', '=', leaseId)
-          .where('outcome', '=', 'pending')
-          .where('id', 'in', part)
-          .returning(['workspace_id', 'canvas_id', 'step_id'])
-          .execute();
-        changed.push(...rows);
-      }
-      return tally(changed);
+    async settleSyncItems(ids, outcome, reason, now) {
+      if (ids.length === 0) return [];
+      const { rows } = await sql<{ workspace_id: string; canvas_id: string; step_id: string }>`
+        update sync_items set outcome = ${outcome}, reason = ${reason}, settled_at = ${now}, due_at = null
+        where outcome = 'pending' and ${idList(ids)}
+        returning workspace_id, canvas_id, step_id`.execute(db);
+      return tally(rows);
     },
 
-    async rescheduleSyncItems(leaseId, ids, p) {
-      let n = 0;
-      for (const part of chunks(ids)) {
-        const r = await db
-          .updateTable('sync_items')
-          .set((eb) => ({ due_at: p.dueAt, lease_id: null, lease_expires_at: null, last_error: p.lastError, failed_attempts: p.failed ? eb('failed_attempts', '+', 1) : eb.ref('failed_attempts') }))
-          .where('lease_id', '=', leaseId)
-          .where('outcome', '=', 'pending')
-          .where('id', 'in', part)
-          .executeTakeFirst();
-        n += Number(r.numUpdatedRows);
-      }
-      return n;
+    async rescheduleSyncItems(ids, p) {
+      if (ids.length === 0) return 0;
+      const r = await sql`
+        update sync_items set due_at = ${p.dueAt}, last_error = ${p.lastError}, failed_attempts = failed_attempts + ${p.failed ? 1 : 0}
+        where outcome = 'pending' and ${idList(ids)}`.execute(db);
+      return Number(r.numAffectedRows ?? 0);
     },
 
     async laterOppositeItems({ workspaceId, audienceId, action, profileIds, after }) {
@@ -172,7 +157,7 @@ export function syncQueries({ db, dialect }: QueryContext): SyncQueries {
     async errorExpiredSyncItems({ createdBefore, now, limit, reasonFor }) {
       const { rows: expired } = await sql<{ id: number; workspace_id: string }>`
         select id, workspace_id from sync_items
-        where outcome = 'pending' and created_at < ${createdBefore} and (lease_expires_at is null or lease_expires_at < ${now})
+        where outcome = 'pending' and created_at < ${createdBefore}
         order by created_at limit ${limit}`.execute(db);
       const byReason = new Map<string, number[]>();
       for (const r of expired) {
