@@ -39,8 +39,9 @@ export async function eligibleCandidates(q: Pick<Queries, 'priorEntries'>, canva
   return [...eligible.values()];
 }
 
-export function newEntry(canvas: CanvasSnapshot, c: Candidate): NewEntry {
+export function newEntry(canvas: CanvasSnapshot, c: Candidate, state?: NewEntry['state']): NewEntry {
   return {
+    state,
     workspaceId: canvas.workspaceId,
     canvasId: canvas.id,
     version: canvas.version,

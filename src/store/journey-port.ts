@@ -115,8 +115,8 @@ export interface WebhookDelivery {
 }
 
 export interface JourneyQueries {
-  /** Set-based insert; skips a user already active in the canvas (a partial unique index decides). Returns the rows inserted. */
-  insertEntries(rows: readonly NewEntry[], now: number): Promise<Entry[]>;
+  /** Set-based insert; skips a user already active in the canvas (a partial unique index decides). Returns the ids of the rows inserted. */
+  insertEntries(rows: readonly NewEntry[], now: number): Promise<{ id: number; profileId: number }[]>;
   /** Each given profile's last entry into the canvas, if any. Set-based. */
   priorEntries(canvasId: string, profileIds: readonly number[]): Promise<PriorEntry[]>;
   /** Claims up to `limit` due active entries, oldest due first, under a fresh lease. Postgres: SKIP LOCKED. */

@@ -55,8 +55,8 @@ export interface SyncQueries {
   syncQueueHead(queueId: number, now: number, after?: QueueCursor): Promise<QueueHead | null>;
   /** Up to `limit` due items of a queue after `after`, oldest first. Reads only. */
   readDueSyncItems(q: { queueId: number; now: number; limit: number; after?: QueueCursor }): Promise<ClaimedSyncItem[]>;
-  /** Final outcome for the items still pending. Returns tallies of what changed. Needs a transaction. */
-  settleSyncItems(ids: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, now: number): Promise<SettledTally[]>;
+  /** Final outcome for the items still pending. Returns the ids that changed (the caller knows their steps). Needs a transaction. */
+  settleSyncItems(ids: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, now: number): Promise<number[]>;
   /** Puts pending items back in their queue at `dueAt`, counting a failed attempt when `failed`. Returns how many moved. */
   rescheduleSyncItems(ids: readonly number[], p: { dueAt: number; failed: boolean; lastError: string | null }): Promise<number>;
   /** For profiles with a pending item of the other action for this audience created at or after `after`: the latest such creation time. Set-based. */

@@ -14,7 +14,7 @@ import { pollLoop } from '../core/poll-loop.ts';
 import type { TikTokClient } from '../partners/tiktok/client.ts';
 import { buildMapping } from '../partners/tiktok/index.ts';
 import type { Store } from '../store/port.ts';
-import type { ClaimedSyncItem, QueueCursor, SyncQueue } from '../store/sync-port.ts';
+import type { ClaimedSyncItem, QueueCursor, SettledTally, SyncQueue } from '../store/sync-port.ts';
 import { SlidingWindowLimiter } from './limiter.ts';
 import { outcomeDeltas } from './outcomes.ts';
 import { backoffMs, type RetryPolicy } from './retry.ts';
@@ -162,7 +162,7 @@ export function createSender(o: SenderOptions): Sender {
   async function send(queue: SyncQueue, token: string, claimed: ClaimedSyncItem[]): Promise<void> {
     const superseded = await supersededBy(queue, claimed);
     const toSend = superseded.size > 0 ? claimed.filter((c) => !superseded.has(c.id)) : claimed;
-    if (superseded.size > 0) await settle([...superseded], 'not_synced', 'superseded', claimed);
+    if (superseded.size > 0) await settle(queue, [...superseded], 'not_synced', 'superseded', claimed);
     if (toSend.length === 0) return;
     const started = monotonic();
     const result = await o.client.mapping(token, buildMapping({ advertiserId: queue.advertiserId, audienceId: queue.audienceId, action: queue.action, fields: queue.fields, items: toSend }));
@@ -170,7 +170,7 @@ export function createSender(o: SenderOptions): Sender {
     const base = { kind: 'request' as const, rows: toSend.length, ms: Math.round(monotonic() - started), workspaceId: queue.workspaceId, audienceId: queue.audienceId };
     if (result.ok) {
       emit({ ...base, outcome: 'ok', requestId: result.requestId });
-      await settle(ids, 'synced', null, toSend);
+      await settle(queue, ids, 'synced', null, toSend);
       return;
     }
     const f = result.failure;
@@ -209,7 +209,7 @@ export function createSender(o: SenderOptions): Sender {
         return;
       }
       case 'bad_request':
-        await settle(ids, 'errored', `tiktok_rejected: ${f.reason}`, toSend);
+        await settle(queue, ids, 'errored', `tiktok_rejected: ${f.reason}`, toSend);
         return;
     }
   }
@@ -223,15 +223,15 @@ export function createSender(o: SenderOptions): Sender {
     return new Set(claimed.filter((c) => (later.get(c.profileId) ?? -Infinity) > c.createdAt).map((c) => c.id));
   }
 
-  async function settle(ids: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, items: readonly ClaimedSyncItem[]): Promise<void> {
+  async function settle(queue: SyncQueue, ids: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, items: readonly ClaimedSyncItem[]): Promise<void> {
     const now = o.clock.now();
-    const count = await o.store.transaction(async (tx) => {
-      const tallies = await tx.settleSyncItems(ids, outcome, reason, now);
-      await tx.addStepCounts(outcomeDeltas(tallies, outcome, reason, now));
-      return tallies.reduce((n, t) => n + t.count, 0);
+    const changed = await o.store.transaction(async (tx) => {
+      const settled = new Set(await tx.settleSyncItems(ids, outcome, reason, now));
+      const mine = items.filter((c) => settled.has(c.id));
+      await tx.addStepCounts(outcomeDeltas(tallyBySteps(queue.workspaceId, mine), outcome, reason, now));
+      return mine;
     });
-    const wanted = new Set(ids);
-    emit({ kind: 'settled', outcome, reason, count, lagMs: outcome === 'synced' ? items.filter((c) => wanted.has(c.id)).map((c) => now - c.createdAt) : [] });
+    emit({ kind: 'settled', outcome, reason, count: changed.length, lagMs: outcome === 'synced' ? changed.map((c) => now - c.createdAt) : [] });
   }
 
   async function expireOnce(): Promise<number> {
@@ -274,6 +274,24 @@ export function createSender(o: SenderOptions): Sender {
     },
     expireOnce,
   };
+}
+
+/** How many of `items` each (canvas, step) has: the counts a settle writes. */
+function tallyBySteps(workspaceId: string, items: readonly ClaimedSyncItem[]): SettledTally[] {
+  const byStep = new Map<string, Map<string, SettledTally>>();
+  const out: SettledTally[] = [];
+  for (const c of items) {
+    let steps = byStep.get(c.canvasId);
+    if (!steps) byStep.set(c.canvasId, (steps = new Map()));
+    const t = steps.get(c.stepId);
+    if (t) t.count++;
+    else {
+      const fresh = { workspaceId, canvasId: c.canvasId, stepId: c.stepId, count: 1 };
+      steps.set(c.stepId, fresh);
+      out.push(fresh);
+    }
+  }
+  return out;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -22,8 +22,8 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       });
       // entries_active_uq (migration 0003): one active entry per user and canvas, even across workers.
       // The predicate must be a literal: SQLite matches it against the index's WHERE clause textually.
-      const inserted = await insertRows<EntryRow>(ctx, 'entries', ENTRY_COLUMNS, values, "on conflict (canvas_id, profile_id) where status = 'active' do nothing returning *");
-      return inserted.map(toEntry);
+      const inserted = await insertRows<{ id: number; profile_id: number }>(ctx, 'entries', ENTRY_COLUMNS, values, "on conflict (canvas_id, profile_id) where status = 'active' do nothing returning id, profile_id");
+      return inserted.map((r) => ({ id: Number(r.id), profileId: Number(r.profile_id) }));
     },
 
     async priorEntries(canvasId, profileIds) {
@@ -162,15 +162,8 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
     },
 
     async addStepCounts(deltas) {
-      const merged = new Map<string, StepCountDelta>();
-      for (const d of deltas) {
-        if (d.count === 0) continue;
-        const key = `${d.canvasId}|${d.stepId}|${d.metric}|${d.reason ?? ''}|${d.minute}`;
-        const m = merged.get(key);
-        if (m) m.count += d.count;
-        else merged.set(key, { ...d });
-      }
-      for (const part of chunks([...merged.values()])) {
+      const merged = mergeDeltas(deltas);
+      for (const part of chunks(merged)) {
         await db
           .insertInto('step_counts')
           .values(part.map((d) => ({ workspace_id: d.workspaceId, canvas_id: d.canvasId, step_id: d.stepId, metric: d.metric, reason: d.reason ?? '', minute: d.minute, count: d.count })))
@@ -237,4 +230,31 @@ async function queueIds(db: QueryContext['db'], rows: readonly NewSyncItem[], no
     ids.set(key, Number(row.id));
   }
   return ids;
+}
+
+/**
+ * Sums deltas of the same (canvas, step, metric, reason, minute). A launch batch carries a few deltas
+ * per user, so the lookup is by nested maps: no key string is built per delta.
+ */
+function mergeDeltas(deltas: readonly StepCountDelta[]): StepCountDelta[] {
+  const out: StepCountDelta[] = [];
+  const index = new Map<string, Map<number, Map<string, Map<string, Map<string, StepCountDelta>>>>>();
+  const level = <K, V>(m: Map<K, V>, k: K, make: () => V): V => {
+    let v = m.get(k);
+    if (v === undefined) m.set(k, (v = make()));
+    return v;
+  };
+  for (const d of deltas) {
+    if (d.count === 0) continue;
+    const byReason = level(level(level(level(index, d.canvasId, () => new Map()), d.minute, () => new Map()), d.stepId, () => new Map()), d.metric, () => new Map<string, StepCountDelta>());
+    const reason = d.reason ?? '';
+    const m = byReason.get(reason);
+    if (m) m.count += d.count;
+    else {
+      const copy = { ...d, reason };
+      byReason.set(reason, copy);
+      out.push(copy);
+    }
+  }
+  return out;
 }

@@ -69,11 +69,11 @@ export function syncQueries({ db, dialect }: QueryContext): SyncQueries {
 
     async settleSyncItems(ids, outcome, reason, now) {
       if (ids.length === 0) return [];
-      const { rows } = await sql<{ workspace_id: string; canvas_id: string; step_id: string }>`
+      const { rows } = await sql<{ id: number }>`
         update sync_items set outcome = ${outcome}, reason = ${reason}, settled_at = ${now}, due_at = null
         where outcome = 'pending' and ${idList(ids)}
-        returning workspace_id, canvas_id, step_id`.execute(db);
-      return tally(rows);
+        returning id`.execute(db);
+      return rows.map((r) => Number(r.id));
     },
 
     async rescheduleSyncItems(ids, p) {
