@@ -11,19 +11,22 @@ describeEachStore('store: user history', ({ store, url }) => {
   beforeAll(async () => {
     db = (await openDatabase(url())).db; // tables are private to store/: the test seeds them directly
     for (const ws of ['ws_h', 'ws_other']) await store().createWorkspace({ id: ws, name: ws }, NOW);
+    // The same external id in two workspaces: two profiles, each with its own history.
     await store().transaction((tx) => tx.upsertProfiles('ws_h', [{ externalId: 'u', standard: {}, custom: {} }], NOW));
-    const base = { version: 1, profile_id: 1, external_id: 'u', step_id: 's', status: 'exited', step_entered_at: NOW, exit_requested: 0, claim_count: 0 };
+    await store().transaction((tx) => tx.upsertProfiles('ws_other', [{ externalId: 'u', standard: {}, custom: {} }], NOW));
+    const theirs = (await store().getProfile('ws_other', 'u'))!.id;
+    const base = { version: 1, profile_id: (await store().getProfile('ws_h', 'u'))!.id, external_id: 'u', step_id: 's', status: 'exited', step_entered_at: NOW, exit_requested: 0, claim_count: 0 };
     await db
       .insertInto('entries')
       .values(Array.from({ length: 120 }, (_, i) => ({ ...base, workspace_id: 'ws_h', canvas_id: `cv_${i}`, entered_at: NOW + i, exited_at: NOW + i + 1 })))
       .execute();
-    await db.insertInto('entries').values({ ...base, workspace_id: 'ws_other', canvas_id: 'cv_theirs', entered_at: NOW + 999, exited_at: null }).execute();
-    const item = { step_id: 's', entry_id: 1, profile_id: 1, external_id: 'u', advertiser_id: null, audience_id: null, action: 'add', outcome: 'errored', email_sha256: 'f'.repeat(64), claim_count: 0, failed_attempts: 0 };
+    await db.insertInto('entries').values({ ...base, profile_id: theirs, workspace_id: 'ws_other', canvas_id: 'cv_theirs', entered_at: NOW + 999, exited_at: null }).execute();
+    const item = { step_id: 's', entry_id: 1, profile_id: base.profile_id, external_id: 'u', advertiser_id: null, audience_id: null, action: 'add', outcome: 'errored', email_sha256: 'f'.repeat(64), claim_count: 0, failed_attempts: 0 };
     await db
       .insertInto('sync_items')
       .values(Array.from({ length: 105 }, (_, i) => ({ ...item, workspace_id: 'ws_h', canvas_id: `cv_${i}`, reason: 'retry_window_elapsed', created_at: NOW + i, settled_at: NOW + i })))
       .execute();
-    await db.insertInto('sync_items').values({ ...item, workspace_id: 'ws_other', canvas_id: 'cv_theirs', reason: null, created_at: NOW + 999, settled_at: null }).execute();
+    await db.insertInto('sync_items').values({ ...item, profile_id: theirs, workspace_id: 'ws_other', canvas_id: 'cv_theirs', reason: null, created_at: NOW + 999, settled_at: null }).execute();
   });
   afterAll(async () => {
     await db?.destroy();

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Dialect } from '../migrations.ts';
 import type { DB } from '../schema.ts';
 
@@ -56,4 +56,9 @@ function insertSql(dialect: Dialect, table: string, columns: readonly string[], 
     insertSqlCache.set(key, text);
   }
   return text;
+}
+
+/** `profile_id` in a list of any length as one bound parameter (SQLite: json_each; PostgreSQL: an array). */
+export function profileIdIn(dialect: Dialect, ids: readonly number[]): RawBuilder<unknown> {
+  return dialect === 'postgres' ? sql`profile_id = any(${[...ids]}::bigint[])` : sql`profile_id in (select value from json_each(${JSON.stringify(ids)}))`;
 }

@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Entry, EntryUpdate, JourneyQueries, NewSyncItem, StepCountDelta } from '../journey-port.ts';
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
-import { chunks, insertRows, type QueryContext } from './context.ts';
+import { chunks, insertRows, profileIdIn, type QueryContext } from './context.ts';
 
 type EntryRow = Selectable<EntriesTable>;
 
@@ -27,22 +27,13 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
     },
 
     async priorEntries(canvasId, profileIds) {
-      const out = [];
-      for (const part of chunks(profileIds)) {
-        const rows = await db
-          .selectFrom('entries')
-          .select((eb) => [
-            'profile_id',
-            eb.fn.max('entered_at').as('last_entered_at'),
-            eb.fn.max(eb.case().when('status', '=', 'active').then(1).else(0).end()).as('active'),
-          ])
-          .where('canvas_id', '=', canvasId)
-          .where('profile_id', 'in', part)
-          .groupBy('profile_id')
-          .execute();
-        for (const r of rows) out.push({ profileId: Number(r.profile_id), active: Number(r.active) === 1, lastEnteredAt: Number(r.last_entered_at) });
-      }
-      return out;
+      if (profileIds.length === 0) return [];
+      // One statement for the whole batch (a launch checks 10,000 users a chunk), by entries_profile_canvas_idx.
+      const { rows } = await sql<{ profile_id: number; last_entered_at: number; active: number }>`
+        select profile_id, max(entered_at) as last_entered_at, max(case when status = 'active' then 1 else 0 end) as active
+        from entries where ${profileIdIn(dialect, profileIds)} and canvas_id = ${canvasId}
+        group by profile_id`.execute(db);
+      return rows.map((r) => ({ profileId: Number(r.profile_id), active: Number(r.active) === 1, lastEnteredAt: Number(r.last_entered_at) }));
     },
 
     async claimDueEntries({ now, limit, leaseMs, leaseId }) {
@@ -86,13 +77,14 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       if (canvasIds.length === 0 || externalIds.length === 0) return 0;
       let n = 0;
       for (const part of chunks(externalIds)) {
+        // By profile id, so the partial unique index on active entries (canvas_id, profile_id) finds the rows.
         const r = await db
           .updateTable('entries')
           .set({ exit_requested: 1 })
           .where('workspace_id', '=', workspaceId)
           .where('status', '=', 'active')
           .where('canvas_id', 'in', canvasIds)
-          .where('external_id', 'in', part)
+          .where('profile_id', 'in', (eb) => eb.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('external_id', 'in', part))
           .executeTakeFirst();
         n += Number(r.numUpdatedRows);
       }

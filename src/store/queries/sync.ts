@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ClaimedSyncItem, QueueCursor, SettledTally, SyncField, SyncQueries } from '../sync-port.ts';
-import { chunks, type QueryContext } from './context.ts';
+import { chunks, profileIdIn, type QueryContext } from './context.ts';
 
 interface ClaimRow {
   id: number;
@@ -87,19 +87,14 @@ export function syncQueries({ db, dialect }: QueryContext): SyncQueries {
     async laterOppositeItems({ workspaceId, audienceId, action, profileIds, after }) {
       const opposite = action === 'add' ? 'remove' : 'add';
       const found = new Map<number, number>();
-      for (const part of chunks(profileIds)) {
-        const rows = await db
-          .selectFrom('sync_items')
-          .select(['profile_id', 'created_at'])
-          .where('outcome', '=', 'pending')
-          .where('audience_id', '=', audienceId)
-          .where('profile_id', 'in', part)
-          .where('workspace_id', '=', workspaceId)
-          .where('action', '=', opposite)
-          .where('created_at', '>=', after)
-          .execute();
-        for (const r of rows) found.set(Number(r.profile_id), Math.max(found.get(Number(r.profile_id)) ?? 0, Number(r.created_at)));
-      }
+      if (profileIds.length === 0) return found;
+      // By sync_items_profile_id_idx: a user has few items, so the other conditions filter a handful of
+      // rows. On SQLite a unary + keeps the planner off the pending-age index, which can match everything.
+      const plus = dialect === 'sqlite' ? sql.raw('+') : sql.raw('');
+      const { rows } = await sql<{ profile_id: number; created_at: number }>`
+        select profile_id, created_at from sync_items
+        where ${profileIdIn(dialect, profileIds)} and ${plus}outcome = 'pending' and audience_id = ${audienceId} and workspace_id = ${workspaceId} and action = ${opposite} and ${plus}created_at >= ${after}`.execute(db);
+      for (const r of rows) found.set(Number(r.profile_id), Math.max(found.get(Number(r.profile_id)) ?? 0, Number(r.created_at)));
       return found;
     },
 

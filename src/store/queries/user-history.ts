@@ -1,7 +1,6 @@
 /**
  * A profile's history as `GET /api/users/{external_id}` shows it: its canvas entries and its sync
- * items. Both lookups use the (workspace_id, external_id) indexes of migration 0001
- * (entries_profile_idx, sync_items_profile_idx). Sync items are read without their hashes: the
+ * items, found by the profile's id (entries_profile_canvas_idx, sync_items_profile_id_idx; migration 0006). Sync items are read without their hashes: the
  * hashed identifiers never leave the store through this module.
  */
 import type { ProfileEntry, ProfileSyncItem, UserHistoryQueries } from '../port.ts';
@@ -13,13 +12,14 @@ export const MAX_HISTORY_ROWS = 100;
 const bounded = (limit: number | undefined): number => Math.max(1, Math.min(MAX_HISTORY_ROWS, Math.floor(limit ?? MAX_HISTORY_ROWS)));
 
 export function userHistoryQueries({ db }: QueryContext): UserHistoryQueries {
+  const profileId = (workspaceId: string, externalId: string) => db.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('external_id', '=', externalId);
   return {
     async listEntriesOfProfile(workspaceId, externalId, limit) {
       const rows = await db
         .selectFrom('entries')
         .select(['canvas_id', 'version', 'step_id', 'status', 'entered_at', 'exited_at'])
         .where('workspace_id', '=', workspaceId)
-        .where('external_id', '=', externalId)
+        .where('profile_id', '=', profileId(workspaceId, externalId))
         .orderBy('entered_at', 'desc')
         .orderBy('id', 'desc')
         .limit(bounded(limit))
@@ -40,7 +40,7 @@ export function userHistoryQueries({ db }: QueryContext): UserHistoryQueries {
         .selectFrom('sync_items')
         .select(['canvas_id', 'step_id', 'advertiser_id', 'audience_id', 'action', 'outcome', 'reason', 'created_at', 'settled_at'])
         .where('workspace_id', '=', workspaceId)
-        .where('external_id', '=', externalId)
+        .where('profile_id', '=', profileId(workspaceId, externalId))
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(bounded(limit))
