@@ -95,6 +95,30 @@ describeEachStore('sync: the sender', ({ store }) => {
     expect(await syncStep(canvasId)).toMatchObject({ entered: 25_000, synced: usable.length, not_synced: 2_500, pending: 0, errored: 0 });
   });
 
+  it('overlapping requests from one queue: each user is sent once (reads take no lease; a keyset cursor keeps in-flight items out)', async () => {
+    const canvasId = await launch('add', ['email']);
+    await enter(canvasId, 35_000);
+    // 300 ms per request and small batches: several requests of the same queue are in flight at once.
+    await emulatorAdmin(emulator.url, '/faults', { latency_ms: 300 });
+    const running = createSender({ store: store(), clock: h.clock, client, tokens, policy: defaultRetryPolicy(windowMs), fillMs: 0, batchSize: 2_000, maxInFlight: 4, idleMs: 10, random: () => 0.5 });
+    const started = Date.now();
+    running.start();
+    try {
+      while ((await syncStep(canvasId)).pending > 0 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await running.stop();
+      await emulatorAdmin(emulator.url, '/faults', {});
+    }
+    const s = await stats();
+    // 31,500 usable users in batches of 2,000: 16 requests and as many rows as users, had nothing been sent twice.
+    expect(s.mapping_rows).toBe(31_500);
+    expect(s.mapping_requests).toBe(16);
+    // Four at a time took about a quarter of the time sixteen requests of 300 ms take one after another.
+    expect(Date.now() - started).toBeLessThan(16 * 300);
+    expect((await members()).counts.EMAIL_SHA256).toBe(31_500);
+    expect(await syncStep(canvasId)).toMatchObject({ entered: 35_000, synced: 31_500, not_synced: 3_500, pending: 0, errored: 0 });
+  });
+
   it('30% transient errors plus a burst of 40100: nothing lost, nothing errored', async () => {
     const canvasId = await launch('add', ['email']);
     await enter(canvasId, 3_000);
