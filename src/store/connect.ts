@@ -10,6 +10,7 @@ import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, Sqlite
 import pg from 'pg';
 import { CohortError } from '../core/errors.ts';
 import { migrationProvider, type Dialect } from './migrations.ts';
+import { ROWS_AS_ARRAYS } from './queries/context.ts';
 import type { DB } from './schema.ts';
 
 export interface Opened {
@@ -54,6 +55,7 @@ export function withStatementCache(sqlite: Database.Database, capacity = 256): S
         return hit;
       }
       const statement = sqlite.prepare(sqlText);
+      if (statement.reader && sqlText.startsWith(ROWS_AS_ARRAYS)) statement.raw(true);
       cache.set(sqlText, statement);
       if (cache.size > capacity) cache.delete(cache.keys().next().value!);
       return statement;

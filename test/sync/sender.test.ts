@@ -104,7 +104,7 @@ describeEachStore('sync: the sender', ({ store }) => {
     const started = Date.now();
     running.start();
     try {
-      while ((await syncStep(canvasId)).pending > 0 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
+      while (((await syncStep(canvasId)).pending ?? 0) > 0 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
     } finally {
       await running.stop();
       await emulatorAdmin(emulator.url, '/faults', {});

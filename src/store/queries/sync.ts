@@ -1,22 +1,12 @@
 import { sql } from 'kysely';
 import type { ClaimedSyncItem, QueueCursor, SettledTally, SyncField, SyncQueries } from '../sync-port.ts';
-import { chunks, profileIdIn, type QueryContext } from './context.ts';
+import { chunks, profileIdIn, selectRows, type QueryContext } from './context.ts';
 
-interface ClaimRow {
-  id: number;
-  due_at: number;
-  canvas_id: string;
-  step_id: string;
-  profile_id: number;
-  created_at: number;
-  failed_attempts: number;
-  email_sha256: string | null;
-  phone_sha256: string | null;
-  idfa_sha256: string | null;
-  aaid_sha256: string | null;
-}
+/** readDueSyncItems reads these, in this order. */
+const CLAIM_COLUMNS = ['id', 'due_at', 'canvas_id', 'step_id', 'profile_id', 'created_at', 'failed_attempts', 'email_sha256', 'phone_sha256', 'idfa_sha256', 'aaid_sha256'];
 
-export function syncQueries({ db, dialect }: QueryContext): SyncQueries {
+export function syncQueries(ctx: QueryContext): SyncQueries {
+  const { db, dialect } = ctx;
   const due = (queueId: number, now: number, after: QueueCursor | undefined) =>
     after ? sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now} and (due_at, id) > (${after.dueAt}, ${after.id})` : sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now}`;
   // Ten thousand ids as one parameter: one statement per settle instead of twenty.
@@ -54,16 +44,14 @@ export function syncQueries({ db, dialect }: QueryContext): SyncQueries {
     },
 
     async readDueSyncItems({ queueId, now, limit, after }) {
-      const { rows } = await sql<ClaimRow>`
-        select id, due_at, canvas_id, step_id, profile_id, created_at, failed_attempts, email_sha256, phone_sha256, idfa_sha256, aaid_sha256
-        from sync_items where ${due(queueId, now, after)} order by due_at, id limit ${limit}`.execute(db);
+      const rows = await selectRows(ctx, CLAIM_COLUMNS, sql`from sync_items where ${due(queueId, now, after)} order by due_at, id limit ${limit}`);
       return rows.map((r): ClaimedSyncItem => {
         const hashes: ClaimedSyncItem['hashes'] = {};
-        if (r.email_sha256) hashes.email = r.email_sha256;
-        if (r.phone_sha256) hashes.phone = r.phone_sha256;
-        if (r.idfa_sha256) hashes.idfa = r.idfa_sha256;
-        if (r.aaid_sha256) hashes.gaid = r.aaid_sha256;
-        return { id: Number(r.id), dueAt: Number(r.due_at), canvasId: r.canvas_id, stepId: r.step_id, profileId: Number(r.profile_id), createdAt: Number(r.created_at), failedAttempts: Number(r.failed_attempts), hashes };
+        if (r[7]) hashes.email = r[7] as string;
+        if (r[8]) hashes.phone = r[8] as string;
+        if (r[9]) hashes.idfa = r[9] as string;
+        if (r[10]) hashes.gaid = r[10] as string;
+        return { id: Number(r[0]), dueAt: Number(r[1]), canvasId: r[2] as string, stepId: r[3] as string, profileId: Number(r[4]), createdAt: Number(r[5]), failedAttempts: Number(r[6]), hashes };
       });
     },
 
