@@ -26,7 +26,7 @@ export interface WorkerOptions {
   /** Sleep between empty polls. */
   idleMs?: number;
   onError?: (error: unknown) => void;
-  /** Called after a batch of entries committed (the sender is woken: new sync items may be pending). */
+  /** Called after a batch of entries or a launch chunk committed (the sender is woken: new sync items may be pending). */
   afterBatch?: () => void;
 }
 
@@ -48,7 +48,7 @@ export function createWorker(o: WorkerOptions): Worker {
   const idleMs = o.idleMs ?? 200;
   async function runOnce(): Promise<number> {
     let work = 0;
-    const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, io: o.io, chunkSize: o.launchChunk ?? 10_000, leaseMs, newLeaseId: randomUUID });
+    const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, io: o.io, chunkSize: o.launchChunk ?? 10_000, leaseMs, newLeaseId: randomUUID }, () => o.afterBatch?.());
     if (launched !== null) work += launched;
     const leaseId = randomUUID();
     const claimed = await o.store.claimDueEntries({ now: o.clock.now(), limit: batchSize, leaseMs, leaseId });

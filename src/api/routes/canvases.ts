@@ -142,7 +142,12 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     app.post<{ Params: { id: string } }>(
       `/api/canvases/:id/${action}`,
       { schema: { summary, tags, params: IdParams, response: { 200: CanvasAnswer, ...errorResponses(401, 404, 409, ...(action === 'launch' ? [422] : [])) } } },
-      async (req) => toCanvasJson(await run(req.workspaceId, req.params.id)),
+      async (req) => {
+        const canvas = toCanvasJson(await run(req.workspaceId, req.params.id));
+        // A launch may have a job due now (scheduled entry): start it without waiting for the worker's next poll.
+        if (action === 'launch') deps.journeys.wake();
+        return canvas;
+      },
     );
   }
 };
