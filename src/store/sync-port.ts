@@ -69,6 +69,6 @@ export interface SyncQueries {
   ackLatencies(workspaceId: string, canvasId: string): Promise<number[]>;
   /** Pending items per audience, for the queue-depth gauge. One statement. */
   pendingByAudience(): Promise<{ workspaceId: string; audienceId: string; count: number }[]>;
-  /** Errors pending items created before `createdBefore` (the retry window), in bounded batches. Returns tallies by reason. */
-  errorExpiredSyncItems(q: { createdBefore: number; now: number; limit: number; reasonFor: (workspaceId: string) => string }): Promise<(SettledTally & { reason: string })[]>;
+  /** Errors pending items created before `createdBefore` (the retry window), in bounded batches, but not those `skip` names (in flight: their answer decides). Returns tallies by reason. */
+  errorExpiredSyncItems(q: { createdBefore: number; now: number; limit: number; reasonFor: (workspaceId: string) => string; skip?: (id: number) => boolean }): Promise<(SettledTally & { reason: string })[]>;
 }

@@ -83,6 +83,8 @@ export function createSender(o: SenderOptions): Sender {
   const statusOf = new Map<string, ConnectionStatus>();
   /** Per queue with requests in flight: how many, and the last item they took (the next read starts after it). */
   const inFlightOf = new Map<number, { requests: number; after: QueueCursor }>();
+  /** The items of each request in flight: the janitor leaves them to their answer. */
+  const inFlightItems = new Set<readonly ClaimedSyncItem[]>();
   let queues: SyncQueue[] = [];
   let queuesAt = -Infinity;
   let cursor = 0;
@@ -148,10 +150,12 @@ export function createSender(o: SenderOptions): Sender {
     limiter.take(monotonic());
     const last = claimed[claimed.length - 1]!;
     inFlightOf.set(queueId, { requests: (inFlightOf.get(queueId)?.requests ?? 0) + 1, after: { dueAt: last.dueAt, id: last.id } });
+    inFlightItems.add(claimed);
     const p: Promise<void> = send(next.queue, next.token, claimed)
       .catch((error: unknown) => emit({ kind: 'error', error }))
       .finally(() => {
         inFlight.delete(p);
+        inFlightItems.delete(claimed);
         const q = inFlightOf.get(queueId);
         if (q && --q.requests === 0) inFlightOf.delete(queueId);
       });
@@ -237,6 +241,9 @@ export function createSender(o: SenderOptions): Sender {
   async function expireOnce(): Promise<number> {
     const now = o.clock.now();
     let total = 0;
+    // Built only when some item is past the window (rare), from the requests in flight at that moment.
+    let busy: Set<number> | null = null;
+    const skip = (id: number) => (busy ??= new Set([...inFlightItems].flatMap((items) => items.map((c) => c.id)))).has(id);
     for (;;) {
       const n = await o.store.transaction(async (tx) => {
         const expired = await tx.errorExpiredSyncItems({
@@ -244,6 +251,7 @@ export function createSender(o: SenderOptions): Sender {
           now,
           limit: 5_000,
           reasonFor: (ws) => (statusOf.get(ws) === 'invalid_token' ? 'invalid_token' : statusOf.get(ws) === 'disconnected' ? 'tiktok_disconnected' : 'retry_window_elapsed'),
+          skip,
         });
         for (const e of expired) await tx.addStepCounts(outcomeDeltas([e], 'errored', e.reason, now));
         return expired.reduce((sum, e) => sum + e.count, 0);

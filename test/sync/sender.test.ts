@@ -119,6 +119,25 @@ describeEachStore('sync: the sender', ({ store }) => {
     expect(await syncStep(canvasId)).toMatchObject({ entered: 35_000, synced: 31_500, not_synced: 3_500, pending: 0, errored: 0 });
   });
 
+  it('the retry window leaves a request in flight to its answer: its users end synced, not errored', async () => {
+    const canvasId = await launch('add', ['email']);
+    await enter(canvasId, 100);
+    await emulatorAdmin(emulator.url, '/faults', { latency_ms: 1_000 });
+    const running = createSender({ store: store(), clock: h.clock, client, tokens, policy: defaultRetryPolicy(windowMs), fillMs: 0, idleMs: 10, random: () => 0.5 });
+    running.start();
+    try {
+      // The request is on its way (TikTok answers in 1 s); then the window passes while it is in flight.
+      await new Promise((r) => setTimeout(r, 300));
+      h.clock.advance(windowMs + 1);
+      expect(await running.expireOnce()).toBe(0);
+      for (let i = 0; i < 60 && ((await syncStep(canvasId)).pending ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await running.stop();
+      await emulatorAdmin(emulator.url, '/faults', {});
+    }
+    expect(await syncStep(canvasId)).toMatchObject({ entered: 100, synced: 90, not_synced: 10, pending: 0, errored: 0 });
+  });
+
   it('30% transient errors plus a burst of 40100: nothing lost, nothing errored', async () => {
     const canvasId = await launch('add', ['email']);
     await enter(canvasId, 3_000);

@@ -137,13 +137,14 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       return rows.map((r) => ({ workspaceId: r.workspace_id, audienceId: r.audience_id ?? '', count: Number(r.n) }));
     },
 
-    async errorExpiredSyncItems({ createdBefore, now, limit, reasonFor }) {
+    async errorExpiredSyncItems({ createdBefore, now, limit, reasonFor, skip }) {
       const { rows: expired } = await sql<{ id: number; workspace_id: string }>`
         select id, workspace_id from sync_items
         where outcome = 'pending' and created_at < ${createdBefore}
         order by created_at limit ${limit}`.execute(db);
       const byReason = new Map<string, number[]>();
       for (const r of expired) {
+        if (skip?.(Number(r.id))) continue;
         const reason = reasonFor(r.workspace_id);
         const list = byReason.get(reason) ?? [];
         list.push(Number(r.id));
