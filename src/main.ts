@@ -14,6 +14,7 @@ import { storeCanvasReader } from './engine/canvas-reader.ts';
 import { engineHooks } from './engine/events.ts';
 import { fetchIO } from './engine/http-io.ts';
 import { createWorker, type Worker } from './engine/worker.ts';
+import { threadHasher } from './partners/tiktok/hash-pool.ts';
 import { createSyncRunner, type SyncRunner } from './sync/leader.ts';
 import { createSyncMetrics, type SyncMetrics } from './sync/metrics.ts';
 import { defaultRetryPolicy } from './sync/retry.ts';
@@ -154,18 +155,26 @@ export async function runServe(config: Config, role: Role): Promise<Server> {
 }
 
 function startWorker(runtime: Runtime): Component {
+  const hasher = threadHasher();
   const worker = createWorker({
     store: runtime.store,
     canvases: runtime.apiDeps.journeys.canvases,
     clock: runtime.clock,
     io: fetchIO(),
+    hasher,
     leaseMs: runtime.config.workerLeaseMs,
     onError: (error) => runtime.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'journey worker pass failed; retrying'),
     afterBatch: () => runtime.sync.current?.wake(),
   });
   runtime.worker.current = worker;
   worker.start();
-  return { name: 'journey-worker', stop: () => worker.stop() };
+  return {
+    name: 'journey-worker',
+    stop: async () => {
+      await worker.stop();
+      await hasher.close();
+    },
+  };
 }
 
 /** The TikTok sender, run only while this process leads for the app (one budget per deployment). */

@@ -54,15 +54,21 @@ export async function executeClaimed(deps: ExecutorDeps, claimed: readonly Entry
 }
 
 /** Runs entries through their steps in memory (handlers may do I/O: webhooks); nothing is written. */
-export async function runEntries(io: StepIO, entries: readonly Entry[], input: (e: Entry) => { definition: CanvasDefinition | undefined; profile: Profile | undefined }, defaultCountry: string | null, now: number): Promise<Outcome[]> {
+export async function runEntries(
+  io: StepIO,
+  entries: readonly Entry[],
+  input: (e: Entry) => { definition: CanvasDefinition | undefined; profile: Profile | undefined; hashed?: StepContext<'audience_sync'>['hashed'] },
+  defaultCountry: string | null,
+  now: number,
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(entries.length);
   let next = 0;
   const lane = async () => {
     while (next < entries.length) {
       const i = next++;
       const entry = entries[i]!;
-      const { definition, profile } = input(entry);
-      outcomes[i] = await runEntry(io, entry, definition, profile, defaultCountry, now);
+      const { definition, profile, hashed } = input(entry);
+      outcomes[i] = await runEntry(io, entry, definition, profile, defaultCountry, now, hashed);
     }
   };
   await Promise.all(Array.from({ length: Math.min(32, entries.length) }, lane));
@@ -80,7 +86,8 @@ export async function writeOutcomes(tx: Queries, outcomes: readonly Outcome[], n
   await tx.addStepCounts(outcomes.flatMap((o) => o.book.deltas));
 }
 
-async function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition | undefined, profile: Profile | undefined, defaultCountry: string | null, now: number): Promise<Outcome> {
+/** `hashed`: the entry's current step is audience_sync and its fields are already hashed (used only there, before any step can change the profile). */
+async function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition | undefined, profile: Profile | undefined, defaultCountry: string | null, now: number, hashed?: StepContext<'audience_sync'>['hashed']): Promise<Outcome> {
   const book = new CountBook(entry.workspaceId, entry.canvasId, minuteOf(now));
   // One object per entry, its update filled in at the end: no spread per user (CPU profile, 1M-user launch).
   const out: Outcome = { workspaceId: entry.workspaceId, externalId: entry.externalId, book, syncItems: [], webhooks: [], profileSet: null, update: { id: entry.id, stepId: null, status: 'exited', dueAt: null, stepEnteredAt: now, exitedAt: now } };
@@ -107,7 +114,7 @@ async function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition |
   for (let i = 0; i < MAX_STEPS_PER_RUN; i++) {
     const step = steps.get(stepId);
     if (!step) return exit(stepId);
-    const ctx = { step, profile: current, entry, now, stepEnteredAt, defaultCountry } as StepContext<StepType>;
+    const ctx = { step, profile: current, entry, now, stepEnteredAt, defaultCountry, hashed: i === 0 ? hashed : undefined } as StepContext<StepType>;
     const result = await (stepRegistry[step.type] as StepHandler<StepType>).execute(ctx, io);
     if (result.kind === 'wait') return stay(stepId, result.until, stepEnteredAt);
     for (const effect of result.effects ?? []) current = applyEffect(effect, step, entry, current, out);

@@ -12,10 +12,11 @@
  */
 import type { Clock } from '../core/clock.ts';
 import type { Entry, NewEntry } from '../store/journey-port.ts';
-import type { Store } from '../store/port.ts';
+import type { Profile, Store } from '../store/port.ts';
 import type { CanvasReader, CanvasSnapshot } from './canvas-reader.ts';
 import { arrivalCounts, eligibleCandidates, newEntry, type Candidate } from './enter.ts';
 import { runEntries, writeOutcomes, type Outcome } from './executor.ts';
+import type { HashedIdentifiers, IdentifierHasher } from '../partners/tiktok/hash-pool.ts';
 import type { StepIO } from './steps/index.ts';
 
 export interface LauncherDeps {
@@ -23,6 +24,8 @@ export interface LauncherDeps {
   canvases: CanvasReader;
   clock: Clock;
   io: StepIO;
+  /** Hashes a chunk's identifiers when the first step is audience_sync (a thread pool in `serve`); absent: the step hashes each user itself. */
+  hasher?: IdentifierHasher;
   /** Profiles per transaction. */
   chunkSize: number;
   leaseMs: number;
@@ -37,6 +40,8 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
   const defaultCountry = (await deps.store.getWorkspace(job.workspaceId))?.defaultCountry ?? null;
   let cursor = job.cursor;
   let total = 0;
+  // The next chunk, read and being hashed (on the hasher's thread) while this one runs and commits.
+  let ahead: Chunk | null = null;
   for (;;) {
     const now = deps.clock.now();
     const canvas = await deps.canvases.getCanvasSnapshot(job.workspaceId, job.canvasId);
@@ -45,11 +50,12 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
     if (canvas && canvas.status !== 'active' && canvas.status !== 'archived') return total;
     // Users enter the version that was launched, even if the canvas was edited since.
     const live = canvas && canvas.status === 'active' ? { ...canvas, ...(await launchedVersion(deps, job, canvas)) } : null;
-    const profiles = live ? await deps.store.listProfilesAfter(job.workspaceId, cursor, deps.chunkSize) : [];
+    const chunk: Chunk = live ? (ahead?.after === cursor ? ahead : await readChunk(deps, job.workspaceId, live, cursor, defaultCountry, now)) : { after: cursor, profiles: [], candidates: [], hashed: Promise.resolve(undefined) };
+    const { profiles, candidates } = chunk;
     const done = profiles.length < deps.chunkSize;
     const nextCursor = profiles.length > 0 ? profiles[profiles.length - 1]!.id : cursor;
-    const candidates = live ? await eligibleCandidates(deps.store, live, profiles.map((profile) => ({ profile })), now) : [];
-    const outcomes = live ? await runNewUsers(deps, live, candidates, defaultCountry, now) : [];
+    ahead = live && !done ? await readChunk(deps, job.workspaceId, live, nextCursor, defaultCountry, now) : null;
+    const outcomes = live ? await runNewUsers(deps, live, candidates, await chunk.hashed, defaultCountry, now) : [];
     const step = await deps.store.transaction(async (tx) => {
       let entered = 0;
       if (live && candidates.length > 0) {
@@ -84,8 +90,26 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
 
 class LeaseLost extends Error {}
 
+interface Chunk {
+  /** The cursor the chunk was read after. */
+  after: number;
+  profiles: Profile[];
+  candidates: Candidate[];
+  /** The candidates' identifiers for a first audience_sync step, hashed off the main thread (undefined: the step hashes). */
+  hashed: Promise<HashedIdentifiers[] | undefined>;
+}
+
+async function readChunk(deps: LauncherDeps, workspaceId: string, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
+  const profiles = await deps.store.listProfilesAfter(workspaceId, after, deps.chunkSize);
+  const candidates = await eligibleCandidates(deps.store, canvas, profiles.map((profile) => ({ profile })), now);
+  const first = canvas.definition.steps.find((s) => s.id === canvas.definition.first_step);
+  const hashed = deps.hasher && first?.type === 'audience_sync' && candidates.length > 0 ? deps.hasher.hashMany(candidates.map((c) => c.profile), first.config.fields, defaultCountry) : Promise.resolve(undefined);
+  hashed.catch(() => undefined); // awaited later; a chunk dropped unread must not leave an unhandled rejection
+  return { after, profiles, candidates, hashed };
+}
+
 /** Runs the chunk's new users through their steps before their entries exist (provisional ids, negative). */
-function runNewUsers(deps: LauncherDeps, canvas: CanvasSnapshot, candidates: readonly Candidate[], defaultCountry: string | null, now: number): Promise<Outcome[]> {
+async function runNewUsers(deps: LauncherDeps, canvas: CanvasSnapshot, candidates: readonly Candidate[], hashed: HashedIdentifiers[] | undefined, defaultCountry: string | null, now: number): Promise<Outcome[]> {
   // Object literals, not spreads: a spread per user cost seconds on a 1M-user launch (CPU profile).
   const entries: Entry[] = candidates.map((c, i) => ({
     id: -(i + 1),
@@ -104,7 +128,7 @@ function runNewUsers(deps: LauncherDeps, canvas: CanvasSnapshot, candidates: rea
     context: c.context ?? null,
     dispatchId: c.dispatchId ?? null,
   }));
-  return runEntries(deps.io, entries, (e) => ({ definition: canvas.definition, profile: candidates[-e.id - 1]!.profile }), defaultCountry, now);
+  return runEntries(deps.io, entries, (e) => ({ definition: canvas.definition, profile: candidates[-e.id - 1]!.profile, hashed: hashed?.[-e.id - 1] }), defaultCountry, now);
 }
 
 function stateOf(o: Outcome): NonNullable<NewEntry['state']> {

@@ -10,6 +10,7 @@ import type { Store } from '../store/port.ts';
 import type { CanvasReader } from './canvas-reader.ts';
 import { executeClaimed } from './executor.ts';
 import { runDueLaunchJob } from './launcher.ts';
+import type { IdentifierHasher } from '../partners/tiktok/hash-pool.ts';
 import type { StepIO } from './steps/index.ts';
 
 export interface WorkerOptions {
@@ -17,6 +18,8 @@ export interface WorkerOptions {
   canvases: CanvasReader;
   clock: Clock;
   io: StepIO;
+  /** Hashes a launch chunk's identifiers off the main thread (launcher.ts). */
+  hasher?: IdentifierHasher;
   /** Entries claimed per run. */
   batchSize?: number;
   /** Profiles entered per launch transaction. */
@@ -48,7 +51,7 @@ export function createWorker(o: WorkerOptions): Worker {
   const idleMs = o.idleMs ?? 200;
   async function runOnce(): Promise<number> {
     let work = 0;
-    const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, io: o.io, chunkSize: o.launchChunk ?? 10_000, leaseMs, newLeaseId: randomUUID }, () => o.afterBatch?.());
+    const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, io: o.io, hasher: o.hasher, chunkSize: o.launchChunk ?? 10_000, leaseMs, newLeaseId: randomUUID }, () => o.afterBatch?.());
     if (launched !== null) work += launched;
     const leaseId = randomUUID();
     const claimed = await o.store.claimDueEntries({ now: o.clock.now(), limit: batchSize, leaseMs, leaseId });

@@ -4,6 +4,7 @@ import { storeCanvasReader } from '../../src/engine/canvas-reader.ts';
 import { engineHooks } from '../../src/engine/events.ts';
 import { fetchIO } from '../../src/engine/http-io.ts';
 import { createWorker, type Worker } from '../../src/engine/worker.ts';
+import type { IdentifierHasher } from '../../src/partners/tiktok/hash-pool.ts';
 import type { Store } from '../../src/store/port.ts';
 import { testApi, type TestApi } from './api.ts';
 
@@ -13,7 +14,7 @@ export interface EngineHarness extends TestApi {
   worker: Worker;
 }
 
-export async function engineHarness(store: Store): Promise<EngineHarness> {
+export async function engineHarness(store: Store, o: { hasher?: IdentifierHasher } = {}): Promise<EngineHarness> {
   const canvases = storeCanvasReader(store);
   const ref: { worker?: Worker } = {};
   const api = await testApi(store, {
@@ -21,7 +22,7 @@ export async function engineHarness(store: Store): Promise<EngineHarness> {
     journeys: { canvases, wake: () => ref.worker?.wake() },
     tiktokLaunchContext: async () => CONNECTED,
   });
-  const worker = createWorker({ store, canvases, clock: api.clock, io: { ...fetchIO(), pause: async () => undefined }, batchSize: 500, launchChunk: 1_000 });
+  const worker = createWorker({ store, canvases, clock: api.clock, io: { ...fetchIO(), pause: async () => undefined }, batchSize: 500, launchChunk: 1_000, ...(o.hasher ? { hasher: o.hasher } : {}) });
   ref.worker = worker;
   return { ...api, worker };
 }

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
+import { threadHasher } from '../../src/partners/tiktok/hash-pool.ts';
 import { sha256Hex } from '../../src/partners/tiktok/identifiers.ts';
 import { createTikTokClient, type TikTokClient } from '../../src/partners/tiktok/client.ts';
 import { defaultRetryPolicy } from '../../src/sync/retry.ts';
@@ -136,6 +137,32 @@ describeEachStore('sync: the sender', ({ store }) => {
       await emulatorAdmin(emulator.url, '/faults', {});
     }
     expect(await syncStep(canvasId)).toMatchObject({ entered: 100, synced: 90, not_synced: 10, pending: 0, errored: 0 });
+  });
+
+  it('a scheduled launch hashed on a worker thread: TikTok holds exactly its users\' hashes', async () => {
+    const pool = threadHasher(1);
+    let hashedByPool = 0;
+    const counting = { ...pool, hashMany: async (...a: Parameters<typeof pool.hashMany>) => ((hashedByPool += a[0].length), pool.hashMany(...a)) };
+    try {
+      const launcher = await engineHarness(store(), { hasher: counting });
+      const mine = await launcher.workspace();
+      const attributes = Array.from({ length: 3_000 }, (_, i) => ({ external_id: `s${i}`, email: `S${i}@Example.com `, ...(i % 3 === 0 ? { phone: `+1 415 555 ${String(1000 + i).slice(-4)}` } : {}), ...(i % 3 === 1 ? { gaid: `GAID-${i}` } : {}) }));
+      expect((await launcher.call(mine.key, 'POST', '/api/users/track', { attributes })).status).toBe(200);
+      const c = await launcher.call(mine.key, 'POST', '/api/canvases', {
+        name: 'scheduled', entry: { type: 'scheduled', at: null }, first_step: 'sync',
+        steps: [{ id: 'sync', type: 'audience_sync', next: null, config: { partner: 'tiktok', advertiser_id: ADV, audience_id: audienceId, action: 'add', fields: ['email', 'phone', 'gaid'] } }],
+      });
+      expect((await launcher.call(mine.key, 'POST', `/api/canvases/${c.body.id}/launch`)).status).toBe(200);
+      await launcher.worker.drain();
+      await sender.drain();
+      const m = await members();
+      expect(new Set(m.members.EMAIL_SHA256)).toEqual(new Set(attributes.map((_, i) => sha256Hex(`s${i}@example.com`))));
+      expect(new Set(m.members.PHONE_SHA256)).toEqual(new Set(attributes.filter((_, i) => i % 3 === 0).map((_, k) => sha256Hex(`+1415555${String(1000 + k * 3).slice(-4)}`))));
+      expect(new Set(m.members.AAID_SHA256)).toEqual(new Set(attributes.filter((_, i) => i % 3 === 1).map((_, k) => sha256Hex(`gaid-${1 + k * 3}`))));
+      expect(hashedByPool).toBe(3_000); // the launch hashed on the pool, not in the step
+    } finally {
+      await pool.close();
+    }
   });
 
   it('30% transient errors plus a burst of 40100: nothing lost, nothing errored', async () => {

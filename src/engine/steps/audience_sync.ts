@@ -8,8 +8,8 @@ import type { StepHandler } from './step.ts';
  */
 export const audience_sync: StepHandler<'audience_sync'> = {
   type: 'audience_sync',
-  execute({ step, profile, defaultCountry }) {
-    const { hashes } = hashProfileIdentifiers(profile, step.config.fields, defaultCountry);
+  execute({ step, profile, defaultCountry, hashed }) {
+    const hashes = hashed ?? hashProfileIdentifiers(profile, step.config.fields, defaultCountry).hashes;
     const usable = Object.keys(hashes).length > 0;
     return {
       kind: 'advance',

@@ -25,6 +25,8 @@ export interface StepContext<T extends StepType> {
   stepEnteredAt: number;
   /** The workspace's default country, for phones without a country code. */
   defaultCountry: string | null;
+  /** audience_sync: the step's fields of this profile, already hashed by the runtime (a launch hashes a chunk on another thread). */
+  hashed?: Partial<Record<'email' | 'phone' | 'idfa' | 'gaid', string>>;
 }
 
 export interface HttpRequest {

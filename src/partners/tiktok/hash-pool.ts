@@ -1,0 +1,123 @@
+/**
+ * Identifier hashing for many users at once, on a worker thread when the machine has a core to spare
+ * (issue #5: "hashing spread over every core"). A launch hashes 10,000 users a chunk; while a worker
+ * hashes them, the main thread runs the sender and SQLite. A chunk crosses the thread boundary as one
+ * string each way (JSON in; 64-hex hashes or `-` per field out), so the copy is cheap and nothing is
+ * allocated per user on the way.
+ */
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { hashProfileIdentifiers, type IdentifierField } from './identifiers.ts';
+
+/** What hashing reads from a profile. */
+export interface IdentifierInput {
+  email: string | null;
+  phone: string | null;
+  idfa: string | null;
+  gaid: string | null;
+  country: string | null;
+}
+
+export type HashedIdentifiers = Partial<Record<IdentifierField, string>>;
+
+export interface IdentifierHasher {
+  /** The usable hashes of each input, in order (as hashProfileIdentifiers(...).hashes). */
+  hashMany(inputs: readonly IdentifierInput[], fields: readonly IdentifierField[], defaultCountry: string | null): Promise<HashedIdentifiers[]>;
+  close(): Promise<void>;
+}
+
+/** Hashes on the calling thread (tests, one-core machines). */
+export function inlineHasher(): IdentifierHasher {
+  return {
+    hashMany: async (inputs, fields, defaultCountry) => inputs.map((p) => hashProfileIdentifiers(p, fields, defaultCountry).hashes),
+    close: async () => undefined,
+  };
+}
+
+/** The wire format of one answer: per input, per field, 64 hex characters or `-` (unusable). */
+export function encodeHashes(all: readonly HashedIdentifiers[], fields: readonly IdentifierField[]): string {
+  let out = '';
+  for (const h of all) for (const f of fields) out += h[f] ?? '-';
+  return out;
+}
+
+export function decodeHashes(text: string, count: number, fields: readonly IdentifierField[]): HashedIdentifiers[] {
+  const out: HashedIdentifiers[] = new Array(count);
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const h: HashedIdentifiers = {};
+    for (const f of fields) {
+      if (text.charCodeAt(pos) === 0x2d /* - */) pos += 1;
+      else {
+        h[f] = text.slice(pos, pos + 64);
+        pos += 64;
+      }
+    }
+    out[i] = h;
+  }
+  if (pos !== text.length) throw new Error('hash worker answer does not match its request');
+  return out;
+}
+
+interface Job {
+  resolve: (v: HashedIdentifiers[]) => void;
+  reject: (e: Error) => void;
+  count: number;
+  fields: readonly IdentifierField[];
+}
+
+/**
+ * One worker thread per spare core (at least one); jobs go round-robin. A worker that fails takes its
+ * jobs down with an error and the hasher answers inline from then on, so a launch never stalls on it.
+ */
+export function threadHasher(threads = Math.max(1, availableParallelism() - 1)): IdentifierHasher {
+  // The worker runs TypeScript like the rest of Cohort: tsx registered in the thread, then the module.
+  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx')), 'esm', 'api', 'index.mjs')).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => m.register()).then(() => import(${JSON.stringify(new URL('./hash-worker.ts', import.meta.url).href)}));`;
+  const workers: { worker: Worker; jobs: Map<number, Job> }[] = [];
+  const fallback = inlineHasher();
+  let broken = false;
+  let nextId = 0;
+  let turn = 0;
+  for (let i = 0; i < threads; i++) {
+    const worker = new Worker(bootstrap, { eval: true });
+    worker.unref(); // never keeps the process alive
+    const slot = { worker, jobs: new Map<number, Job>() };
+    worker.on('message', (m: { id: number; hashes: string }) => {
+      const job = slot.jobs.get(m.id);
+      if (!job) return;
+      slot.jobs.delete(m.id);
+      try {
+        job.resolve(decodeHashes(m.hashes, job.count, job.fields));
+      } catch (e) {
+        job.reject(e as Error);
+      }
+    });
+    const fail = (e: unknown) => {
+      broken = true;
+      for (const job of slot.jobs.values()) job.reject(e instanceof Error ? e : new Error(String(e)));
+      slot.jobs.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => code !== 0 && fail(new Error(`hash worker exited with ${code}`)));
+    workers.push(slot);
+  }
+  return {
+    hashMany(inputs, fields, defaultCountry) {
+      if (broken || inputs.length === 0) return fallback.hashMany(inputs, fields, defaultCountry);
+      const slot = workers[turn++ % workers.length]!;
+      const id = nextId++;
+      const rows = inputs.map((p) => [p.email, p.phone, p.idfa, p.gaid, p.country]);
+      return new Promise((resolve, reject) => {
+        slot.jobs.set(id, { resolve, reject, count: inputs.length, fields });
+        slot.worker.postMessage({ id, rows: JSON.stringify(rows), fields, defaultCountry });
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.worker.terminate()));
+    },
+  };
+}
