@@ -82,32 +82,36 @@ export function threadHasher(threads = Math.max(1, availableParallelism() - 1)):
   let broken = false;
   let nextId = 0;
   let turn = 0;
-  for (let i = 0; i < threads; i++) {
-    const worker = new Worker(bootstrap, { eval: true });
-    worker.unref(); // never keeps the process alive
-    const slot = { worker, jobs: new Map<number, Job>() };
-    worker.on('message', (m: { id: number; hashes: string }) => {
-      const job = slot.jobs.get(m.id);
-      if (!job) return;
-      slot.jobs.delete(m.id);
-      try {
-        job.resolve(decodeHashes(m.hashes, job.count, job.fields));
-      } catch (e) {
-        job.reject(e as Error);
-      }
-    });
-    const fail = (e: unknown) => {
-      broken = true;
-      for (const job of slot.jobs.values()) job.reject(e instanceof Error ? e : new Error(String(e)));
-      slot.jobs.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => code !== 0 && fail(new Error(`hash worker exited with ${code}`)));
-    workers.push(slot);
+  // Started on first use: a process that never launches a canvas never pays for the threads (~80 MB).
+  function start(): void {
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(bootstrap, { eval: true });
+      worker.unref(); // never keeps the process alive
+      const slot = { worker, jobs: new Map<number, Job>() };
+      worker.on('message', (m: { id: number; hashes: string }) => {
+        const job = slot.jobs.get(m.id);
+        if (!job) return;
+        slot.jobs.delete(m.id);
+        try {
+          job.resolve(decodeHashes(m.hashes, job.count, job.fields));
+        } catch (e) {
+          job.reject(e as Error);
+        }
+      });
+      const fail = (e: unknown) => {
+        broken = true;
+        for (const job of slot.jobs.values()) job.reject(e instanceof Error ? e : new Error(String(e)));
+        slot.jobs.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => code !== 0 && fail(new Error(`hash worker exited with ${code}`)));
+      workers.push(slot);
+    }
   }
   return {
     hashMany(inputs, fields, defaultCountry) {
       if (broken || inputs.length === 0) return fallback.hashMany(inputs, fields, defaultCountry);
+      if (workers.length === 0) start();
       const slot = workers[turn++ % workers.length]!;
       const id = nextId++;
       const rows = inputs.map((p) => [p.email, p.phone, p.idfa, p.gaid, p.country]);
