@@ -15,6 +15,7 @@ import { storeCanvasReader } from '../src/engine/canvas-reader.ts';
 import { engineHooks } from '../src/engine/events.ts';
 import { fetchIO } from '../src/engine/http-io.ts';
 import { createWorker } from '../src/engine/worker.ts';
+import { threadHasher } from '../src/partners/tiktok/hash-pool.ts';
 import { createStore } from '../src/store/index.ts';
 import type { ProfilePatch } from '../src/store/port.ts';
 
@@ -31,7 +32,8 @@ const log = (msg: string) => process.stderr.write(`[${new Date().toISOString().s
 const store = await createStore(databaseUrl);
 const clock = systemClock();
 const canvases = storeCanvasReader(store);
-const worker = createWorker({ store, canvases, clock, io: fetchIO() });
+const hasher = threadHasher(); // as `cohort serve` does (src/main.ts)
+const worker = createWorker({ store, canvases, clock, io: fetchIO(), hasher });
 const app = await buildApi({
   deps: { store, clock, engine: engineHooks(), journeys: { canvases, wake: () => worker.wake() }, tiktokLaunchContext: async () => ({ status: 'connected', advertiserIds: [ADVERTISER] }) },
 });
@@ -74,6 +76,7 @@ for (;;) {
 }
 const done = performance.now();
 await worker.stop();
+await hasher.close();
 await app.close();
 await store.close();
 if (dir) rmSync(dir, { recursive: true, force: true });
