@@ -18,7 +18,8 @@ import { threadHasher } from './partners/tiktok/hash-pool.ts';
 import { createSyncRunner, type SyncRunner } from './sync/leader.ts';
 import { createSyncMetrics, type SyncMetrics } from './sync/metrics.ts';
 import { defaultRetryPolicy } from './sync/retry.ts';
-import { createSender } from './sync/sender.ts';
+import { createSender, type SenderEvent } from './sync/sender.ts';
+import { threadSender } from './sync/sender-thread.ts';
 import { createStore } from './store/index.ts';
 import type { Store } from './store/port.ts';
 import { openTikTok, type TikTokRuntime } from './tiktok-runtime.ts';
@@ -180,23 +181,22 @@ function startWorker(runtime: Runtime): Component {
 /** The TikTok sender, run only while this process leads for the app (one budget per deployment). */
 function startSync(runtime: Runtime): Component {
   const { store, clock, config, logger, tiktok } = runtime;
+  const onEvent = (e: SenderEvent) => {
+    runtime.syncMetrics.observe(e);
+    if (e.kind === 'request') logger.debug({ workspaceId: e.workspaceId, audienceId: e.audienceId, rows: e.rows, outcome: e.outcome, ms: e.ms, tiktokRequestId: e.requestId }, 'mapping request');
+    else if (e.kind === 'token_invalid') logger.warn({ workspaceId: e.workspaceId, reason: e.reason }, 'TikTok token invalid: items wait for a reconnect');
+    else if (e.kind === 'error') logger.error({ err: e.error instanceof Error ? e.error.message : String(e.error) }, 'sync sender pass failed; retrying');
+  };
+  const policy = defaultRetryPolicy(config.syncRetryWindowMs);
+  // Its own thread (sync/sender-thread.ts), unless the database lives only in this thread's memory.
+  const onThread = !/^(sqlite:)?:memory:$/.test(config.databaseUrl);
   const runner = createSyncRunner({
     store,
     appId: tiktok.appId,
     makeSender: () =>
-      createSender({
-        store,
-        clock,
-        client: tiktok.client,
-        tokens: tiktok.connections,
-        policy: defaultRetryPolicy(config.syncRetryWindowMs),
-        onEvent: (e) => {
-          runtime.syncMetrics.observe(e);
-          if (e.kind === 'request') logger.debug({ workspaceId: e.workspaceId, audienceId: e.audienceId, rows: e.rows, outcome: e.outcome, ms: e.ms, tiktokRequestId: e.requestId }, 'mapping request');
-          else if (e.kind === 'token_invalid') logger.warn({ workspaceId: e.workspaceId, reason: e.reason }, 'TikTok token invalid: items wait for a reconnect');
-          else if (e.kind === 'error') logger.error({ err: e.error instanceof Error ? e.error.message : String(e.error) }, 'sync sender pass failed; retrying');
-        },
-      }),
+      onThread
+        ? threadSender({ ...tiktok.senderThreadInit, databaseUrl: config.databaseUrl, retryWindowMs: config.syncRetryWindowMs }, { onEvent, logger })
+        : createSender({ store, clock, client: tiktok.client, tokens: tiktok.connections, policy, onEvent }),
     onLeadership: (leading) => logger.info({ appId: tiktok.appId, leading }, leading ? 'this process now sends to TikTok' : 'this process stopped sending to TikTok'),
   });
   runtime.sync.current = runner;

@@ -16,6 +16,7 @@ import { createTikTokClient, type TikTokClient } from './partners/tiktok/client.
 import { isPostgresUrl } from './store/connect.ts';
 import type { Store } from './store/port.ts';
 import { createConnectionService, type ConnectionService } from './sync/connections.ts';
+import type { SenderThreadInit } from './sync/sender-thread.ts';
 import { createTokenCipher, dataFolderOf, loadTokenKey } from './sync/token-cipher.ts';
 
 /** The emulator's seeded app (spec §6). */
@@ -33,6 +34,8 @@ export interface TikTokRuntime {
   readonly emulator: boolean;
   /** The emulator this process runs, if any. */
   readonly emulatorUrl: string | null;
+  /** What the sender thread needs to build its own client and connection service (src/sync/sender-thread.ts). */
+  readonly senderThreadInit: Omit<SenderThreadInit, 'databaseUrl' | 'retryWindowMs'>;
   close(): Promise<void>;
 }
 
@@ -93,6 +96,7 @@ export async function openTikTok(
     apiBase,
     emulator: !real,
     emulatorUrl: emulator?.url ?? null,
+    senderThreadInit: { apiBase, authUrl, appId: app.appId, appSecret: app.appSecret, emulator: !real, tokenKeyHex: key.key.toString('hex') },
     close: async () => {
       await emulator?.close();
     },

@@ -6,10 +6,8 @@
  * allocated per user on the way.
  */
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../../core/ts-worker.ts';
 import { hashProfileIdentifiers, type IdentifierField } from './identifiers.ts';
 
 /** What hashing reads from a profile. */
@@ -74,9 +72,6 @@ interface Job {
  * jobs down with an error and the hasher answers inline from then on, so a launch never stalls on it.
  */
 export function threadHasher(threads = Math.max(1, availableParallelism() - 1)): IdentifierHasher {
-  // The worker runs TypeScript like the rest of Cohort: tsx registered in the thread, then the module.
-  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx')), 'esm', 'api', 'index.mjs')).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => m.register()).then(() => import(${JSON.stringify(new URL('./hash-worker.ts', import.meta.url).href)}));`;
   const workers: { worker: Worker; jobs: Map<number, Job> }[] = [];
   const fallback = inlineHasher();
   let broken = false;
@@ -85,7 +80,7 @@ export function threadHasher(threads = Math.max(1, availableParallelism() - 1)):
   // Started on first use: a process that never launches a canvas never pays for the threads (~80 MB).
   function start(): void {
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(bootstrap, { eval: true });
+      const worker = startTsWorker(new URL('./hash-worker.ts', import.meta.url));
       worker.unref(); // never keeps the process alive
       const slot = { worker, jobs: new Map<number, Job>() };
       worker.on('message', (m: { id: number; hashes: string }) => {
