@@ -141,6 +141,7 @@ describeEachStore('sync: the sender', ({ store }) => {
 
   it('a scheduled launch hashed on a worker thread: TikTok holds exactly its users\' hashes', async () => {
     const pool = threadHasher(1);
+    await pool.warm();
     let hashedByPool = 0;
     const counting = { ...pool, hashMany: async (...a: Parameters<typeof pool.hashMany>) => ((hashedByPool += a[0].length), pool.hashMany(...a)) };
     try {

@@ -24,6 +24,8 @@ export type HashedIdentifiers = Partial<Record<IdentifierField, string>>;
 export interface IdentifierHasher {
   /** The usable hashes of each input, in order (as hashProfileIdentifiers(...).hashes). */
   hashMany(inputs: readonly IdentifierInput[], fields: readonly IdentifierField[], defaultCountry: string | null): Promise<HashedIdentifiers[]>;
+  /** Resolves once every thread has loaded (until then hashMany answers inline). */
+  warm(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export interface IdentifierHasher {
 export function inlineHasher(): IdentifierHasher {
   return {
     hashMany: async (inputs, fields, defaultCountry) => inputs.map((p) => hashProfileIdentifiers(p, fields, defaultCountry).hashes),
+    warm: async () => undefined,
     close: async () => undefined,
   };
 }
@@ -77,13 +80,20 @@ export function threadHasher(threads = Math.max(1, availableParallelism() - 1)):
   let broken = false;
   let nextId = 0;
   let turn = 0;
+  let ready = 0;
+  const whenReady: (() => void)[] = [];
   // Started on first use: a process that never launches a canvas never pays for the threads (~80 MB).
+  // Until a thread has loaded (~0.3 s) chunks are hashed inline, so a small launch does not wait for it.
   function start(): void {
     for (let i = 0; i < threads; i++) {
       const worker = startTsWorker(new URL('./hash-worker.ts', import.meta.url));
       worker.unref(); // never keeps the process alive
       const slot = { worker, jobs: new Map<number, Job>() };
-      worker.on('message', (m: { id: number; hashes: string }) => {
+      worker.on('message', (m: { id: number; hashes: string } | 'ready') => {
+        if (m === 'ready') {
+          if (++ready === workers.length) for (const resolve of whenReady.splice(0)) resolve();
+          return;
+        }
         const job = slot.jobs.get(m.id);
         if (!job) return;
         slot.jobs.delete(m.id);
@@ -105,8 +115,8 @@ export function threadHasher(threads = Math.max(1, availableParallelism() - 1)):
   }
   return {
     hashMany(inputs, fields, defaultCountry) {
-      if (broken || inputs.length === 0) return fallback.hashMany(inputs, fields, defaultCountry);
       if (workers.length === 0) start();
+      if (broken || ready < workers.length || inputs.length === 0) return fallback.hashMany(inputs, fields, defaultCountry);
       const slot = workers[turn++ % workers.length]!;
       const id = nextId++;
       const rows = inputs.map((p) => [p.email, p.phone, p.idfa, p.gaid, p.country]);
@@ -114,6 +124,10 @@ export function threadHasher(threads = Math.max(1, availableParallelism() - 1)):
         slot.jobs.set(id, { resolve, reject, count: inputs.length, fields });
         slot.worker.postMessage({ id, rows: JSON.stringify(rows), fields, defaultCountry });
       });
+    },
+    warm() {
+      if (workers.length === 0) start();
+      return ready === workers.length ? Promise.resolve() : new Promise((resolve) => whenReady.push(resolve));
     },
     async close() {
       await Promise.all(workers.map((w) => w.worker.terminate()));

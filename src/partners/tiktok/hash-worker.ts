@@ -10,3 +10,4 @@ parentPort!.on('message', (m: { id: number; rows: string; fields: IdentifierFiel
   const hashed = rows.map(([email, phone, idfa, gaid, country]) => hashProfileIdentifiers({ email, phone, idfa, gaid, country }, m.fields, m.defaultCountry).hashes);
   parentPort!.postMessage({ id: m.id, hashes: encodeHashes(hashed, m.fields) });
 });
+parentPort!.postMessage('ready');
