@@ -89,36 +89,29 @@ export async function writeOutcomes(tx: Queries, outcomes: readonly Outcome[], n
 /** `hashed`: the entry's current step is audience_sync and its fields are already hashed (used only there, before any step can change the profile). */
 async function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition | undefined, profile: Profile | undefined, defaultCountry: string | null, now: number, hashed?: StepContext<'audience_sync'>['hashed']): Promise<Outcome> {
   const book = new CountBook(entry.workspaceId, entry.canvasId, minuteOf(now));
-  // One object per entry, its update filled in at the end: no spread per user (CPU profile, 1M-user launch).
+  // One object per entry, its update filled in at the end, and no closures or maps built per user:
+  // at a million users each of those showed in the CPU profile.
   const out: Outcome = { workspaceId: entry.workspaceId, externalId: entry.externalId, book, syncItems: [], webhooks: [], profileSet: null, update: { id: entry.id, stepId: null, status: 'exited', dueAt: null, stepEnteredAt: now, exitedAt: now } };
-  const exit = (stepId: string | null): Outcome => {
-    if (stepId !== null) book.add(stepId, 'exited');
-    return out;
-  };
-  const stay = (stepId: string, dueAt: number | null, stepEnteredAt: number): Outcome => {
-    out.update = { id: entry.id, stepId, status: 'active', dueAt, stepEnteredAt, exitedAt: null };
-    return out;
-  };
   // The profile was deleted or the version is unreadable: the user leaves from where they are.
   if (!definition || !profile || entry.stepId === null) {
     if (definition?.steps.find((s) => s.id === entry.stepId)?.type === 'audience_sync' && entry.stepId !== null) {
       book.add(entry.stepId, 'not_synced', 1, 'profile_missing');
       book.add(entry.stepId, 'pending', -1);
     }
-    return exit(entry.stepId);
+    return exited(out, entry.stepId);
   }
-  const steps = new Map(definition.steps.map((s) => [s.id, s]));
+  const steps = stepsById(definition);
   let stepId: string = entry.stepId;
   let stepEnteredAt = entry.stepEnteredAt;
   let current = profile;
   for (let i = 0; i < MAX_STEPS_PER_RUN; i++) {
     const step = steps.get(stepId);
-    if (!step) return exit(stepId);
+    if (!step) return exited(out, stepId);
     const ctx = { step, profile: current, entry, now, stepEnteredAt, defaultCountry, hashed: i === 0 ? hashed : undefined } as StepContext<StepType>;
     const result = await (stepRegistry[step.type] as StepHandler<StepType>).execute(ctx, io);
-    if (result.kind === 'wait') return stay(stepId, result.until, stepEnteredAt);
+    if (result.kind === 'wait') return staying(out, stepId, result.until, stepEnteredAt);
     for (const effect of result.effects ?? []) current = applyEffect(effect, step, entry, current, out);
-    if (entry.exitRequested || result.next === null) return exit(stepId);
+    if (entry.exitRequested || result.next === null) return exited(out, stepId);
     book.add(stepId, 'proceeded');
     book.add(result.next, 'entered');
     // Users Pending counts from arrival at an audience_sync step, so the step's numbers always add up.
@@ -127,7 +120,28 @@ async function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition |
     stepEnteredAt = now;
   }
   // Loop guard: park the user at the current step and pick them up in the next run.
-  return stay(stepId, now, stepEnteredAt);
+  return staying(out, stepId, now, stepEnteredAt);
+}
+
+/** The user leaves the canvas from `stepId` (out.update already says exited). */
+function exited(out: Outcome, stepId: string | null): Outcome {
+  if (stepId !== null) out.book.add(stepId, 'exited');
+  return out;
+}
+
+/** The user stays active at `stepId`, due at `dueAt`. */
+function staying(out: Outcome, stepId: string, dueAt: number | null, stepEnteredAt: number): Outcome {
+  out.update = { id: out.update.id, stepId, status: 'active', dueAt, stepEnteredAt, exitedAt: null };
+  return out;
+}
+
+const stepMaps = new WeakMap<CanvasDefinition, Map<string, StepDefinition>>();
+
+/** A definition's steps by id, built once per definition object (a batch shares one). */
+function stepsById(definition: CanvasDefinition): Map<string, StepDefinition> {
+  let m = stepMaps.get(definition);
+  if (!m) stepMaps.set(definition, (m = new Map(definition.steps.map((s) => [s.id, s]))));
+  return m;
 }
 
 function applyEffect(effect: Effect, step: StepDefinition, entry: Entry, profile: Profile, out: { book: CountBook; syncItems: NewSyncItem[]; webhooks: WebhookDelivery[]; profileSet: Record<string, Json> | null }): Profile {
