@@ -26,17 +26,18 @@ export const parseJsonObject = <T = Record<string, unknown>>(text: string | null
  * A multi-row INSERT written without the query builder, for the hot paths (a launch inserts two rows
  * per user): Kysely's per-value parsing and compiling was ~8% of the CPU of a 1M-user launch, and
  * the SQL text here is built once per shape, so SQLite's statement cache (connect.ts) reuses it.
- * `rows` are positional, in `columns` order; `tail` follows the VALUES list (ON CONFLICT, RETURNING).
+ * `values(row, params)` pushes a row's values in `columns` order (straight into the statement's
+ * parameters: no array per row); `tail` follows the VALUES list (ON CONFLICT, RETURNING).
  */
-export async function insertRows<R = unknown>(ctx: QueryContext, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], tail = ''): Promise<R[]> {
+export async function insertRows<T, R = unknown>(ctx: QueryContext, table: string, columns: readonly string[], rows: readonly T[], values: (row: T, params: unknown[]) => void, tail = ''): Promise<R[]> {
   const out: R[] = [];
   // Under SQLite's 32,766 bound parameters; 1,000 rows keeps each statement's text (and its cache entry) modest.
   const perStatement = Math.max(1, Math.min(1_000, Math.floor(30_000 / columns.length)));
   for (let i = 0; i < rows.length; i += perStatement) {
-    const part = rows.slice(i, i + perStatement);
+    const end = Math.min(rows.length, i + perStatement);
     const params: unknown[] = [];
-    for (const row of part) for (const v of row) params.push(v);
-    const result = await ctx.db.executeQuery<R>(CompiledQuery.raw(insertSql(ctx.dialect, table, columns, part.length, tail), params));
+    for (let k = i; k < end; k++) values(rows[k]!, params);
+    const result = await ctx.db.executeQuery<R>(CompiledQuery.raw(insertSql(ctx.dialect, table, columns, end - i, tail), params));
     for (const r of result.rows) out.push(r);
   }
   return out;

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { Entry, EntryUpdate, JourneyQueries, NewSyncItem, StepCountDelta } from '../journey-port.ts';
+import type { Entry, EntryUpdate, JourneyQueries, NewEntry, NewSyncItem, StepCountDelta } from '../journey-port.ts';
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
 import { chunks, insertRows, profileIdIn, type QueryContext } from './context.ts';
@@ -16,13 +16,14 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
 
   return {
     async insertEntries(rows, now) {
-      const values = rows.map((r) => {
-        const st = r.state ?? { stepId: r.stepId, status: 'active' as const, dueAt: now, stepEnteredAt: now, exitedAt: null };
-        return [r.workspaceId, r.canvasId, r.version, r.profileId, r.externalId, st.stepId, st.status, st.dueAt, st.stepEnteredAt, now, st.exitedAt, r.context === null ? null : JSON.stringify(r.context), r.dispatchId];
-      });
+      const values = (r: NewEntry, p: unknown[]) => {
+        const st = r.state;
+        if (st) p.push(r.workspaceId, r.canvasId, r.version, r.profileId, r.externalId, st.stepId, st.status, st.dueAt, st.stepEnteredAt, now, st.exitedAt, r.context === null ? null : JSON.stringify(r.context), r.dispatchId);
+        else p.push(r.workspaceId, r.canvasId, r.version, r.profileId, r.externalId, r.stepId, 'active', now, now, now, null, r.context === null ? null : JSON.stringify(r.context), r.dispatchId);
+      };
       // entries_active_uq (migration 0003): one active entry per user and canvas, even across workers.
       // The predicate must be a literal: SQLite matches it against the index's WHERE clause textually.
-      const inserted = await insertRows<{ id: number; profile_id: number }>(ctx, 'entries', ENTRY_COLUMNS, values, "on conflict (canvas_id, profile_id) where status = 'active' do nothing returning id, profile_id");
+      const inserted = await insertRows<NewEntry, { id: number; profile_id: number }>(ctx, 'entries', ENTRY_COLUMNS, rows, values, "on conflict (canvas_id, profile_id) where status = 'active' do nothing returning id, profile_id");
       return inserted.map((r) => ({ id: Number(r.id), profileId: Number(r.profile_id) }));
     },
 
@@ -145,12 +146,12 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
 
     async insertSyncItems(rows, now) {
       const queueOf = await queueIds(db, rows, now);
-      const values = rows.map((r) => {
+      const keyOf = sameQueueKeys();
+      await insertRows(ctx, 'sync_items', SYNC_ITEM_COLUMNS, rows, (r, p) => {
         const pending = r.outcome === 'pending';
-        const queue = pending ? (queueOf.get(queueKey(r)) ?? null) : null;
-        return [r.workspaceId, r.canvasId, r.stepId, r.entryId, r.profileId, r.externalId, r.advertiserId, r.audienceId, r.action, r.hashes.email ?? null, r.hashes.phone ?? null, r.hashes.idfa ?? null, r.hashes.gaid ?? null, r.outcome, r.reason, now, pending ? now : null, pending ? null : now, queue];
+        const queue = pending ? (queueOf.get(keyOf(r)) ?? null) : null;
+        p.push(r.workspaceId, r.canvasId, r.stepId, r.entryId, r.profileId, r.externalId, r.advertiserId, r.audienceId, r.action, r.hashes.email ?? null, r.hashes.phone ?? null, r.hashes.idfa ?? null, r.hashes.gaid ?? null, r.outcome, r.reason, now, pending ? now : null, pending ? null : now, queue);
       });
-      await insertRows(ctx, 'sync_items', SYNC_ITEM_COLUMNS, values);
     },
 
     async addStepCounts(deltas) {
@@ -202,10 +203,25 @@ function toEntry(r: EntryRow): Entry {
 
 const queueKey = (r: NewSyncItem): string => `${r.workspaceId}|${r.advertiserId}|${r.audienceId}|${r.action}|${r.fields.join(',')}`;
 
+/**
+ * queueKey, remembering the last item's: a batch's items come from a few steps in runs, so the key
+ * string is built once per run instead of once per user.
+ */
+function sameQueueKeys(): (r: NewSyncItem) => string {
+  let last: NewSyncItem | null = null;
+  let key = '';
+  return (r) => {
+    if (!last || r.fields !== last.fields || r.workspaceId !== last.workspaceId || r.advertiserId !== last.advertiserId || r.audienceId !== last.audienceId || r.action !== last.action) key = queueKey(r);
+    last = r;
+    return key;
+  };
+}
+
 /** The sender queue of every pending item's group, created on first use (a few groups per batch). */
 async function queueIds(db: QueryContext['db'], rows: readonly NewSyncItem[], now: number): Promise<Map<string, number>> {
   const groups = new Map<string, NewSyncItem>();
-  for (const r of rows) if (r.outcome === 'pending' && r.advertiserId && r.audienceId) groups.set(queueKey(r), r);
+  const keyOf = sameQueueKeys();
+  for (const r of rows) if (r.outcome === 'pending' && r.advertiserId && r.audienceId) groups.set(keyOf(r), r);
   const ids = new Map<string, number>();
   for (const [key, r] of groups) {
     const keyCols = { workspace_id: r.workspaceId, advertiser_id: r.advertiserId!, audience_id: r.audienceId!, action: r.action, id_schema: r.fields.join(',') };
