@@ -48,6 +48,19 @@ export interface SettledTally {
   count: number;
 }
 
+/** Counts `items` per (workspace, canvas, step): what a settle adds to the steps' counts. */
+export function tallyBySteps<T>(items: readonly T[], keys: (t: T) => { workspaceId: string; canvasId: string; stepId: string }): SettledTally[] {
+  const byKey = new Map<string, SettledTally>();
+  for (const item of items) {
+    const k = keys(item);
+    const key = `${k.workspaceId}|${k.canvasId}|${k.stepId}`;
+    const t = byKey.get(key);
+    if (t) t.count++;
+    else byKey.set(key, { ...k, count: 1 });
+  }
+  return [...byKey.values()];
+}
+
 export interface SyncQueries {
   /** Every queue (a handful per audience). One statement. */
   listSyncQueues(): Promise<SyncQueue[]>;

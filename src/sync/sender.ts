@@ -14,7 +14,7 @@ import { pollLoop } from '../core/poll-loop.ts';
 import type { TikTokClient } from '../partners/tiktok/client.ts';
 import { buildMapping } from '../partners/tiktok/index.ts';
 import type { Store } from '../store/port.ts';
-import type { ClaimedSyncItem, QueueCursor, SettledTally, SyncQueue } from '../store/sync-port.ts';
+import { tallyBySteps, type ClaimedSyncItem, type QueueCursor, type SyncQueue } from '../store/sync-port.ts';
 import { SlidingWindowLimiter } from './limiter.ts';
 import { outcomeDeltas } from './outcomes.ts';
 import { backoffMs, type RetryPolicy } from './retry.ts';
@@ -81,10 +81,11 @@ export function createSender(o: SenderOptions): Sender {
   const emit = o.onEvent ?? (() => undefined);
   const inFlight = new Set<Promise<void>>();
   const statusOf = new Map<string, ConnectionStatus>();
-  /** Per queue with requests in flight: how many, and the last item they took (the next read starts after it). */
-  const inFlightOf = new Map<number, { requests: number; after: QueueCursor }>();
-  /** The items of each request in flight: the janitor leaves them to their answer. */
-  const inFlightItems = new Set<readonly ClaimedSyncItem[]>();
+  /**
+   * Per queue with requests in flight: their items (the janitor leaves them to their answer), and the
+   * last item they took (the queue's next read starts after it). Gone when the queue has none in flight.
+   */
+  const inFlightOf = new Map<number, { batches: Set<readonly ClaimedSyncItem[]>; after: QueueCursor }>();
   let queues: SyncQueue[] = [];
   let queuesAt = -Infinity;
   let cursor = 0;
@@ -149,15 +150,16 @@ export function createSender(o: SenderOptions): Sender {
     if (claimed.length === 0) return true;
     limiter.take(monotonic());
     const last = claimed[claimed.length - 1]!;
-    inFlightOf.set(queueId, { requests: (inFlightOf.get(queueId)?.requests ?? 0) + 1, after: { dueAt: last.dueAt, id: last.id } });
-    inFlightItems.add(claimed);
+    const queueInFlight = inFlightOf.get(queueId) ?? { batches: new Set<readonly ClaimedSyncItem[]>(), after: last };
+    queueInFlight.batches.add(claimed);
+    queueInFlight.after = { dueAt: last.dueAt, id: last.id };
+    inFlightOf.set(queueId, queueInFlight);
     const p: Promise<void> = send(next.queue, next.token, claimed)
       .catch((error: unknown) => emit({ kind: 'error', error }))
       .finally(() => {
         inFlight.delete(p);
-        inFlightItems.delete(claimed);
-        const q = inFlightOf.get(queueId);
-        if (q && --q.requests === 0) inFlightOf.delete(queueId);
+        queueInFlight.batches.delete(claimed);
+        if (queueInFlight.batches.size === 0) inFlightOf.delete(queueId);
       });
     inFlight.add(p);
     return true;
@@ -232,7 +234,7 @@ export function createSender(o: SenderOptions): Sender {
     const changed = await o.store.transaction(async (tx) => {
       const settled = new Set(await tx.settleSyncItems(ids, outcome, reason, now));
       const mine = items.filter((c) => settled.has(c.id));
-      await tx.addStepCounts(outcomeDeltas(tallyBySteps(queue.workspaceId, mine), outcome, reason, now));
+      await tx.addStepCounts(outcomeDeltas(tallyBySteps(mine, (c) => ({ workspaceId: queue.workspaceId, canvasId: c.canvasId, stepId: c.stepId })), outcome, reason, now));
       return mine;
     });
     emit({ kind: 'settled', outcome, reason, count: changed.length, lagMs: outcome === 'synced' ? changed.map((c) => now - c.createdAt) : [] });
@@ -243,7 +245,7 @@ export function createSender(o: SenderOptions): Sender {
     let total = 0;
     // Built only when some item is past the window (rare), from the requests in flight at that moment.
     let busy: Set<number> | null = null;
-    const skip = (id: number) => (busy ??= new Set([...inFlightItems].flatMap((items) => items.map((c) => c.id)))).has(id);
+    const skip = (id: number) => (busy ??= new Set([...inFlightOf.values()].flatMap((q) => [...q.batches].flatMap((items) => items.map((c) => c.id))))).has(id);
     for (;;) {
       const n = await o.store.transaction(async (tx) => {
         const expired = await tx.errorExpiredSyncItems({
@@ -282,24 +284,6 @@ export function createSender(o: SenderOptions): Sender {
     },
     expireOnce,
   };
-}
-
-/** How many of `items` each (canvas, step) has: the counts a settle writes. */
-function tallyBySteps(workspaceId: string, items: readonly ClaimedSyncItem[]): SettledTally[] {
-  const byStep = new Map<string, Map<string, SettledTally>>();
-  const out: SettledTally[] = [];
-  for (const c of items) {
-    let steps = byStep.get(c.canvasId);
-    if (!steps) byStep.set(c.canvasId, (steps = new Map()));
-    const t = steps.get(c.stepId);
-    if (t) t.count++;
-    else {
-      const fresh = { workspaceId, canvasId: c.canvasId, stepId: c.stepId, count: 1 };
-      steps.set(c.stepId, fresh);
-      out.push(fresh);
-    }
-  }
-  return out;
 }
 
 function sleep(ms: number): Promise<void> {

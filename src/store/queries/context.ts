@@ -59,9 +59,9 @@ function insertSql(dialect: Dialect, table: string, columns: readonly string[], 
   return text;
 }
 
-/** `profile_id` in a list of any length as one bound parameter (SQLite: json_each; PostgreSQL: an array). */
-export function profileIdIn(dialect: Dialect, ids: readonly number[]): RawBuilder<unknown> {
-  return dialect === 'postgres' ? sql`profile_id = any(${[...ids]}::bigint[])` : sql`profile_id in (select value from json_each(${JSON.stringify(ids)}))`;
+/** `column` in a list of ids of any length, as one bound parameter (SQLite: json_each; PostgreSQL: an array). */
+export function inIds(dialect: Dialect, column: 'id' | 'profile_id', ids: readonly number[]): RawBuilder<unknown> {
+  return dialect === 'postgres' ? sql`${sql.ref(column)} = any(${[...ids]}::bigint[])` : sql`${sql.ref(column)} in (select value from json_each(${JSON.stringify(ids)}))`;
 }
 
 /** Marks a SELECT whose rows come back as arrays in column order (see `selectRows`; connect.ts). */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { ClaimedSyncItem, QueueCursor, SettledTally, SyncField, SyncQueries } from '../sync-port.ts';
-import { chunks, profileIdIn, selectRows, type QueryContext } from './context.ts';
+import { tallyBySteps, type ClaimedSyncItem, type QueueCursor, type SettledTally, type SyncField, type SyncQueries } from '../sync-port.ts';
+import { chunks, inIds, selectRows, type QueryContext } from './context.ts';
 
 /** readDueSyncItems reads these, in this order. */
 const CLAIM_COLUMNS = ['id', 'due_at', 'canvas_id', 'step_id', 'profile_id', 'created_at', 'failed_attempts', 'email_sha256', 'phone_sha256', 'idfa_sha256', 'aaid_sha256'];
@@ -9,19 +9,8 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
   const { db, dialect } = ctx;
   const due = (queueId: number, now: number, after: QueueCursor | undefined) =>
     after ? sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now} and (due_at, id) > (${after.dueAt}, ${after.id})` : sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now}`;
-  // Ten thousand ids as one parameter: one statement per settle instead of twenty.
-  const idList = (ids: readonly number[]) => (dialect === 'postgres' ? sql`id = any(${[...ids]}::bigint[])` : sql`id in (select value from json_each(${JSON.stringify(ids)}))`);
 
-  function tally(rows: readonly { workspace_id: string; canvas_id: string; step_id: string }[]): SettledTally[] {
-    const m = new Map<string, SettledTally>();
-    for (const r of rows) {
-      const key = `${r.workspace_id}|${r.canvas_id}|${r.step_id}`;
-      const t = m.get(key);
-      if (t) t.count++;
-      else m.set(key, { workspaceId: r.workspace_id, canvasId: r.canvas_id, stepId: r.step_id, count: 1 });
-    }
-    return [...m.values()];
-  }
+  const tally = (rows: readonly { workspace_id: string; canvas_id: string; step_id: string }[]) => tallyBySteps(rows, (r) => ({ workspaceId: r.workspace_id, canvasId: r.canvas_id, stepId: r.step_id }));
 
   return {
     async listSyncQueues() {
@@ -57,9 +46,10 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
 
     async settleSyncItems(ids, outcome, reason, now) {
       if (ids.length === 0) return [];
+      // Ten thousand ids as one parameter: one statement per settle instead of twenty.
       const { rows } = await sql<{ id: number }>`
         update sync_items set outcome = ${outcome}, reason = ${reason}, settled_at = ${now}, due_at = null
-        where outcome = 'pending' and ${idList(ids)}
+        where outcome = 'pending' and ${inIds(dialect, 'id', ids)}
         returning id`.execute(db);
       return rows.map((r) => Number(r.id));
     },
@@ -68,7 +58,7 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       if (ids.length === 0) return 0;
       const r = await sql`
         update sync_items set due_at = ${p.dueAt}, last_error = ${p.lastError}, failed_attempts = failed_attempts + ${p.failed ? 1 : 0}
-        where outcome = 'pending' and ${idList(ids)}`.execute(db);
+        where outcome = 'pending' and ${inIds(dialect, 'id', ids)}`.execute(db);
       return Number(r.numAffectedRows ?? 0);
     },
 
@@ -81,7 +71,7 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       const plus = dialect === 'sqlite' ? sql.raw('+') : sql.raw('');
       const { rows } = await sql<{ profile_id: number; created_at: number }>`
         select profile_id, created_at from sync_items
-        where ${profileIdIn(dialect, profileIds)} and ${plus}outcome = 'pending' and audience_id = ${audienceId} and workspace_id = ${workspaceId} and action = ${opposite} and ${plus}created_at >= ${after}`.execute(db);
+        where ${inIds(dialect, 'profile_id', profileIds)} and ${plus}outcome = 'pending' and audience_id = ${audienceId} and workspace_id = ${workspaceId} and action = ${opposite} and ${plus}created_at >= ${after}`.execute(db);
       for (const r of rows) found.set(Number(r.profile_id), Math.max(found.get(Number(r.profile_id)) ?? 0, Number(r.created_at)));
       return found;
     },
