@@ -11,7 +11,7 @@
  * (canvas, user): the job's lease fences the chunk.
  */
 import type { Clock } from '../core/clock.ts';
-import type { Entry, NewEntry } from '../store/journey-port.ts';
+import type { Entry } from '../store/journey-port.ts';
 import type { Profile, Store } from '../store/port.ts';
 import type { CanvasReader, CanvasSnapshot } from './canvas-reader.ts';
 import { arrivalCounts, eligibleCandidates, newEntry, type Candidate } from './enter.ts';
@@ -59,7 +59,7 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
     const step = await deps.store.transaction(async (tx) => {
       let entered = 0;
       if (live && candidates.length > 0) {
-        const inserted = await tx.insertEntries(candidates.map((c, i) => newEntry(live, c, stateOf(outcomes[i]!))), now);
+        const inserted = await tx.insertEntries(candidates.map((c, i) => newEntry(live, c, outcomes[i]!.update)), now);
         const entryIdOf = new Map(inserted.map((e) => [e.profileId, e.id]));
         const kept: Outcome[] = [];
         candidates.forEach((c, i) => {
@@ -129,11 +129,6 @@ async function runNewUsers(deps: LauncherDeps, canvas: CanvasSnapshot, candidate
     dispatchId: c.dispatchId ?? null,
   }));
   return runEntries(deps.io, entries, (e) => ({ definition: canvas.definition, profile: candidates[-e.id - 1]!.profile, hashed: hashed?.[-e.id - 1] }), defaultCountry, now);
-}
-
-function stateOf(o: Outcome): NonNullable<NewEntry['state']> {
-  const u = o.update;
-  return { stepId: u.stepId, status: u.status, dueAt: u.dueAt, stepEnteredAt: u.stepEnteredAt, exitedAt: u.exitedAt };
 }
 
 async function launchedVersion(deps: LauncherDeps, job: { workspaceId: string; canvasId: string; version: number }, canvas: { version: number }) {

@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Entry, EntryUpdate, JourneyQueries, NewEntry, NewSyncItem, StepCountDelta } from '../journey-port.ts';
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
-import { chunks, insertRows, profileIdIn, type QueryContext } from './context.ts';
+import { chunks, insertRows, inIds, type QueryContext } from './context.ts';
 
 type EntryRow = Selectable<EntriesTable>;
 
@@ -17,9 +17,8 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
   return {
     async insertEntries(rows, now) {
       const values = (r: NewEntry, p: unknown[]) => {
-        const st = r.state;
-        if (st) p.push(r.workspaceId, r.canvasId, r.version, r.profileId, r.externalId, st.stepId, st.status, st.dueAt, st.stepEnteredAt, now, st.exitedAt, r.context === null ? null : JSON.stringify(r.context), r.dispatchId);
-        else p.push(r.workspaceId, r.canvasId, r.version, r.profileId, r.externalId, r.stepId, 'active', now, now, now, null, r.context === null ? null : JSON.stringify(r.context), r.dispatchId);
+        const st = r.state; // absent: active at the first step, due now
+        p.push(r.workspaceId, r.canvasId, r.version, r.profileId, r.externalId, st ? st.stepId : r.stepId, st ? st.status : 'active', st ? st.dueAt : now, st ? st.stepEnteredAt : now, now, st ? st.exitedAt : null, r.context === null ? null : JSON.stringify(r.context), r.dispatchId);
       };
       // entries_active_uq (migration 0003): one active entry per user and canvas, even across workers.
       // The predicate must be a literal: SQLite matches it against the index's WHERE clause textually.
@@ -32,7 +31,7 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       // One statement for the whole batch (a launch checks 10,000 users a chunk), by entries_profile_canvas_idx.
       const { rows } = await sql<{ profile_id: number; last_entered_at: number; active: number }>`
         select profile_id, max(entered_at) as last_entered_at, max(case when status = 'active' then 1 else 0 end) as active
-        from entries where ${profileIdIn(dialect, profileIds)} and canvas_id = ${canvasId}
+        from entries where ${inIds(dialect, 'profile_id', profileIds)} and canvas_id = ${canvasId}
         group by profile_id`.execute(db);
       return rows.map((r) => ({ profileId: Number(r.profile_id), active: Number(r.active) === 1, lastEnteredAt: Number(r.last_entered_at) }));
     },
