@@ -18,7 +18,7 @@ const logger: ConnectionLogger = {
   error: (fields, message) => post({ kind: 'log', level: 'error', fields, message }),
 };
 // An Error does not cross a thread boundary as itself: send its message.
-const plain = (e: SenderEvent): SenderEvent => (e.kind === 'error' ? { kind: 'error', error: { message: e.error instanceof Error ? e.error.message : String(e.error) } } : e);
+const plain = (e: SenderEvent): SenderEvent => (e.kind === 'error' ? { kind: 'error', error: e.error instanceof Error ? e.error.message : String(e.error) } : e);
 
 const store = await createStore(init.databaseUrl);
 const clock = systemClock();

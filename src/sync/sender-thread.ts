@@ -23,7 +23,7 @@ export interface SenderThreadInit {
   retryWindowMs: number;
 }
 
-/** Messages from the thread. */
+/** Messages from the thread. An `error` event carries the error's message: an Error does not cross threads as itself. */
 export type FromSenderThread =
   | { kind: 'event'; event: SenderEvent }
   | { kind: 'log'; level: keyof ConnectionLogger; fields: object; message: string }
@@ -38,7 +38,7 @@ export function threadSender(init: SenderThreadInit, p: { onEvent: (e: SenderEve
       const w = startTsWorker(new URL('./sender-thread-main.ts', import.meta.url), init);
       worker = w;
       w.on('message', (m: FromSenderThread) => {
-        if (m.kind === 'event') p.onEvent(m.event.kind === 'error' ? { kind: 'error', error: new Error(String((m.event.error as { message?: unknown })?.message ?? m.event.error)) } : m.event);
+        if (m.kind === 'event') p.onEvent(m.event);
         else if (m.kind === 'log') p.logger[m.level](m.fields, m.message);
       });
       w.on('error', (error) => p.onEvent({ kind: 'error', error }));
