@@ -8,6 +8,7 @@ import { hash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { StatsView } from '../emulator/stats.ts';
 import { createStore } from '../store/index.ts';
 import { runCohortOnce, startCohortProcess, type Child } from './processes.ts';
 
@@ -102,19 +103,13 @@ async function ingestUsers(api: Api, o: BenchOptions): Promise<Record<string, un
   return { scenario: 'ingest', users: o.users, seconds: round(seconds), users_per_sec: Math.round(o.users / seconds) };
 }
 
-interface Stats {
-  mapping_requests: number;
-  mapping_rows: number;
-  max_mapping_requests_in_any_second: number;
-  rate_limited: number;
-}
 
 async function syncEveryone(api: Api, emulatorUrl: string, audienceId: string, cohort: Child, o: BenchOptions): Promise<Record<string, unknown>> {
   const canvas = await api('POST', '/api/canvases', {
     name: 'Bench: everyone to TikTok', entry: { type: 'scheduled', at: null }, first_step: 'sync',
     steps: [{ id: 'sync', type: 'audience_sync', next: null, config: { partner: 'tiktok', advertiser_id: ADVERTISER, audience_id: audienceId, action: 'add', fields: ['email', 'phone', 'idfa', 'gaid'] } }],
   });
-  const statsBefore = (await (await fetch(`${emulatorUrl}/_emulator/stats`)).json()) as Stats;
+  const statsBefore = (await (await fetch(`${emulatorUrl}/_emulator/stats`)).json()) as StatsView;
   const started = performance.now();
   await api('POST', `/api/canvases/${canvas.id as string}/launch`);
   let held = 0;
@@ -128,7 +123,7 @@ async function syncEveryone(api: Api, emulatorUrl: string, audienceId: string, c
   const seconds = (performance.now() - started) / 1000;
   // Honest figures: the emulator really stored every user (every bench user has an email).
   if (held !== o.users) throw new Error(`the emulator holds ${held} users, expected ${o.users}`);
-  const s = (await (await fetch(`${emulatorUrl}/_emulator/stats`)).json()) as Stats;
+  const s = (await (await fetch(`${emulatorUrl}/_emulator/stats`)).json()) as StatsView;
   const requests = s.mapping_requests - statsBefore.mapping_requests;
   const accepted = requests - (s.rate_limited - statsBefore.rate_limited);
   const baseline = sha256Baseline(o.users);

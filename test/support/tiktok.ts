@@ -35,14 +35,8 @@ export async function emulatorAdmin<T = unknown>(emulatorUrl: string, path: stri
   return (await res.json()) as T;
 }
 
-export interface EmulatorStats {
-  mapping_requests: number;
-  mapping_rows: number;
-  max_rows_in_request: number;
-  max_mapping_requests_in_any_second: number;
-  rate_limited: number;
-  requests_by_path: Record<string, number>;
-}
+/** `GET /_emulator/stats`, as the emulator defines it. */
+export type { StatsView as EmulatorStats } from '../../src/emulator/stats.ts';
 
 export interface EmulatorMembers {
   audience_id: string;
