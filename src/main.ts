@@ -20,6 +20,7 @@ import { createSyncMetrics, type SyncMetrics } from './sync/metrics.ts';
 import { defaultRetryPolicy } from './sync/retry.ts';
 import { createSender, type SenderEvent } from './sync/sender.ts';
 import { threadSender } from './sync/sender-thread.ts';
+import { isPostgresUrl, sqlitePath } from './store/connect.ts';
 import { createStore } from './store/index.ts';
 import type { Store } from './store/port.ts';
 import { openTikTok, type TikTokRuntime } from './tiktok-runtime.ts';
@@ -187,16 +188,15 @@ function startSync(runtime: Runtime): Component {
     else if (e.kind === 'token_invalid') logger.warn({ workspaceId: e.workspaceId, reason: e.reason }, 'TikTok token invalid: items wait for a reconnect');
     else if (e.kind === 'error') logger.error({ err: e.error instanceof Error ? e.error.message : String(e.error) }, 'sync sender pass failed; retrying');
   };
-  const policy = defaultRetryPolicy(config.syncRetryWindowMs);
   // Its own thread (sync/sender-thread.ts), unless the database lives only in this thread's memory.
-  const onThread = !/^(sqlite:)?:memory:$/.test(config.databaseUrl);
+  const onThread = isPostgresUrl(config.databaseUrl) || sqlitePath(config.databaseUrl) !== ':memory:';
   const runner = createSyncRunner({
     store,
     appId: tiktok.appId,
     makeSender: () =>
       onThread
         ? threadSender({ ...tiktok.senderThreadInit, databaseUrl: config.databaseUrl, retryWindowMs: config.syncRetryWindowMs }, { onEvent, logger })
-        : createSender({ store, clock, client: tiktok.client, tokens: tiktok.connections, policy, onEvent }),
+        : createSender({ store, clock, client: tiktok.client, tokens: tiktok.connections, policy: defaultRetryPolicy(config.syncRetryWindowMs), onEvent }),
     onLeadership: (leading) => logger.info({ appId: tiktok.appId, leading }, leading ? 'this process now sends to TikTok' : 'this process stopped sending to TikTok'),
   });
   runtime.sync.current = runner;

@@ -20,6 +20,9 @@ export interface Opened {
 
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
 
+/** The file a SQLite database URL names (`:memory:` for one that lives only in its connection). */
+export const sqlitePath = (url: string): string => url.replace(/^sqlite:(\/\/)?/, '');
+
 /** BEGIN IMMEDIATE: a write transaction takes the lock up front, so two processes never deadlock on upgrade. */
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -64,7 +67,7 @@ export function withStatementCache(sqlite: Database.Database, capacity = 256): S
 }
 
 function openSqlite(url: string): Kysely<DB> {
-  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  const path = sqlitePath(url);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');

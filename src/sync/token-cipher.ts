@@ -13,6 +13,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CohortError } from '../core/errors.ts';
+import { isPostgresUrl, sqlitePath } from '../store/connect.ts';
 
 const FORMAT = 'v1';
 const IV_BYTES = 12;
@@ -74,8 +75,8 @@ export function deriveTokenKey(secret: string): Buffer {
 
 /** The data folder: the SQLite file's folder, or `./data` for PostgreSQL (and an in-memory SQLite). */
 export function dataFolderOf(databaseUrl: string): string {
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return resolve('data');
-  const path = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
+  if (isPostgresUrl(databaseUrl)) return resolve('data');
+  const path = sqlitePath(databaseUrl);
   return path === ':memory:' ? resolve('data') : dirname(resolve(path));
 }
 
