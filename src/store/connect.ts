@@ -6,11 +6,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import { CohortError } from '../core/errors.ts';
 import { migrationProvider, type Dialect } from './migrations.ts';
-import { ROWS_AS_ARRAYS } from './queries/context.ts';
+import { NAMED_PARAMETERS_LAST, NamedParameters, ROWS_AS_ARRAYS } from './queries/context.ts';
 import type { DB } from './schema.ts';
 
 export interface Opened {
@@ -45,9 +45,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
  * times, and preparing a 500-row INSERT is costly (bench, 1M users: `prepare` was 8% of the CPU).
  * Statements are reused by their SQL text. Safe because Kysely runs each statement to completion
  * (`all`/`run`) before the next; a statement still busy (a streamed select) is never handed out twice.
+ * SQL marked NAMED_PARAMETERS_LAST gets its last parameter bound by name (queries/context.ts).
  */
 export function withStatementCache(sqlite: Database.Database, capacity = 256): SqliteDatabase {
-  const cache = new Map<string, Database.Statement>();
+  const cache = new Map<string, SqliteStatement & { readonly busy: boolean }>();
   return {
     close: () => sqlite.close(),
     prepare(sqlText) {
@@ -57,12 +58,33 @@ export function withStatementCache(sqlite: Database.Database, capacity = 256): S
         cache.set(sqlText, hit);
         return hit;
       }
-      const statement = sqlite.prepare(sqlText);
-      if (statement.reader && sqlText.startsWith(ROWS_AS_ARRAYS)) statement.raw(true);
+      let statement: SqliteStatement & { readonly busy: boolean } = sqlite.prepare(sqlText);
+      if (sqlText.startsWith(NAMED_PARAMETERS_LAST)) statement = namedLast(statement as Database.Statement);
+      else if (statement.reader && sqlText.startsWith(ROWS_AS_ARRAYS)) (statement as Database.Statement).raw(true);
       cache.set(sqlText, statement);
       if (cache.size > capacity) cache.delete(cache.keys().next().value!);
       return statement;
     },
+  };
+}
+
+/** better-sqlite3 takes named values as a separate argument: `all(positional, named)`. */
+function namedLast(s: Database.Statement): SqliteStatement & { readonly busy: boolean } {
+  const split = (parameters: ReadonlyArray<unknown>): [unknown[], Record<string, unknown>] => {
+    const last = parameters[parameters.length - 1];
+    if (!(last instanceof NamedParameters)) throw new Error('a statement marked NAMED_PARAMETERS_LAST needs NamedParameters last');
+    return [parameters.slice(0, -1), last.values];
+  };
+  return {
+    get reader() {
+      return s.reader;
+    },
+    get busy() {
+      return s.busy;
+    },
+    all: (parameters) => s.all(...split(parameters)),
+    run: (parameters) => s.run(...split(parameters)),
+    iterate: (parameters) => s.iterate(...split(parameters)),
   };
 }
 

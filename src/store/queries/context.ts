@@ -28,31 +28,92 @@ export const parseJsonObject = <T = Record<string, unknown>>(text: string | null
  * the SQL text here is built once per shape, so SQLite's statement cache (connect.ts) reuses it.
  * `values(row, params)` pushes a row's values in `columns` order (straight into the statement's
  * parameters: no array per row); `tail` follows the VALUES list (ON CONFLICT, RETURNING).
+ *
+ * A column whose value is the same in every row of a statement (a launch's workspace, canvas, step,
+ * status, times…) is bound once and referenced from every row: binding is most of an INSERT's cost
+ * in better-sqlite3 (standalone, 1M entries + sync items: 4.4 → 2.5 s).
  */
 export async function insertRows<T, R = unknown>(ctx: QueryContext, table: string, columns: readonly string[], rows: readonly T[], values: (row: T, params: unknown[]) => void, tail = ''): Promise<R[]> {
   const out: R[] = [];
+  const width = columns.length;
   // Under SQLite's 32,766 bound parameters; 1,000 rows keeps each statement's text (and its cache entry) modest.
-  const perStatement = Math.max(1, Math.min(1_000, Math.floor(30_000 / columns.length)));
+  const perStatement = Math.max(1, Math.min(1_000, Math.floor(30_000 / width)));
   for (let i = 0; i < rows.length; i += perStatement) {
     const end = Math.min(rows.length, i + perStatement);
     const params: unknown[] = [];
     for (let k = i; k < end; k++) values(rows[k]!, params);
-    const result = await ctx.db.executeQuery<R>(CompiledQuery.raw(insertSql(ctx.dialect, table, columns, end - i, tail), params));
+    const shared = sharedColumns(params, width);
+    const bound = shared ? hoistShared(ctx.dialect, params, width, shared) : params;
+    const result = await ctx.db.executeQuery<R>(CompiledQuery.raw(insertSql(ctx.dialect, table, columns, end - i, tail, shared), bound));
     for (const r of result.rows) out.push(r);
   }
   return out;
 }
 
+/** Which columns hold one value in every row of `params` (rows of `width`), or null when none do. */
+function sharedColumns(params: readonly unknown[], width: number): boolean[] | null {
+  if (params.length <= width) return null;
+  let any = false;
+  const shared = new Array<boolean>(width);
+  for (let c = 0; c < width; c++) {
+    const first = params[c];
+    let same = true;
+    for (let k = c + width; k < params.length; k += width) {
+      if (params[k] !== first) {
+        same = false;
+        break;
+      }
+    }
+    shared[c] = same;
+    any ||= same;
+  }
+  return any ? shared : null;
+}
+
+/**
+ * The parameters of a statement with shared columns: PostgreSQL numbers them first ($1…), then each
+ * row's own; SQLite binds them by name (`@cN`), passed last as `NamedParameters` (connect.ts).
+ */
+function hoistShared(dialect: Dialect, params: readonly unknown[], width: number, shared: readonly boolean[]): unknown[] {
+  const own: unknown[] = [];
+  for (let k = 0; k < params.length; k++) if (!shared[k % width]) own.push(params[k]);
+  if (dialect === 'postgres') {
+    const first: unknown[] = [];
+    for (let c = 0; c < width; c++) if (shared[c]) first.push(params[c]);
+    return [...first, ...own];
+  }
+  const named: Record<string, unknown> = {};
+  for (let c = 0; c < width; c++) if (shared[c]) named[`c${c}`] = params[c];
+  own.push(new NamedParameters(named));
+  return own;
+}
+
+/**
+ * Named values that follow a statement's positional ones (SQLite). Kysely hands a statement one
+ * parameter array; the statement cache in connect.ts splits this off for better-sqlite3.
+ */
+export class NamedParameters {
+  constructor(readonly values: Record<string, unknown>) {}
+}
+
+/** Marks SQL whose last parameter is a `NamedParameters` (connect.ts). */
+export const NAMED_PARAMETERS_LAST = '/* named parameters last */ ';
+
 const insertSqlCache = new Map<string, string>();
 
-function insertSql(dialect: Dialect, table: string, columns: readonly string[], rowCount: number, tail: string): string {
-  const key = `${dialect}|${table}|${columns.join(',')}|${rowCount}|${tail}`;
+function insertSql(dialect: Dialect, table: string, columns: readonly string[], rowCount: number, tail: string, shared: readonly boolean[] | null): string {
+  const key = `${dialect}|${table}|${columns.join(',')}|${rowCount}|${tail}|${shared?.map((s) => (s ? 1 : 0)).join('') ?? ''}`;
   let text = insertSqlCache.get(key);
   if (text === undefined) {
-    const tuples: string[] = [];
+    const pg = dialect === 'postgres';
     let n = 0;
-    for (let r = 0; r < rowCount; r++) tuples.push(`(${columns.map(() => (dialect === 'postgres' ? `$${++n}` : '?')).join(',')})`);
-    text = `insert into ${table} (${columns.join(', ')}) values ${tuples.join(',')}${tail ? ` ${tail}` : ''}`;
+    const sharedRef: string[] = [];
+    columns.forEach((_, c) => {
+      if (shared?.[c]) sharedRef[c] = pg ? `$${++n}` : `@c${c}`;
+    });
+    const tuples: string[] = [];
+    for (let r = 0; r < rowCount; r++) tuples.push(`(${columns.map((_, c) => sharedRef[c] ?? (pg ? `$${++n}` : '?')).join(',')})`);
+    text = `${shared && !pg ? NAMED_PARAMETERS_LAST : ''}insert into ${table} (${columns.join(', ')}) values ${tuples.join(',')}${tail ? ` ${tail}` : ''}`;
     if (insertSqlCache.size > 256) insertSqlCache.clear();
     insertSqlCache.set(key, text);
   }
