@@ -10,7 +10,7 @@ import type { Json, Profile, ProfilePatch, Queries, Store } from '../store/port.
 import { versionKey, type CanvasReader } from './canvas-reader.ts';
 import { CountBook, minuteOf } from './counts.ts';
 import { splitAttributes, withUpdate } from './profile-view.ts';
-import { stepRegistry, type Effect, type StepContext, type StepHandler, type StepIO } from './steps/index.ts';
+import { stepRegistry, type Effect, type StepContext, type StepHandler, type StepIO, type StepResult } from './steps/index.ts';
 
 /** A canvas whose steps loop without a delay must not spin forever inside one run. */
 const MAX_STEPS_PER_RUN = 100;
@@ -68,7 +68,9 @@ export async function runEntries(
       const i = next++;
       const entry = entries[i]!;
       const { definition, profile, hashed } = input(entry);
-      outcomes[i] = await runEntry(io, entry, definition, profile, defaultCountry, now, hashed);
+      const outcome = runEntry(io, entry, definition, profile, defaultCountry, now, hashed);
+      // Only a handler that did I/O makes this lane wait; the rest run without a turn of the event loop.
+      outcomes[i] = outcome instanceof Promise ? await outcome : outcome;
     }
   };
   await Promise.all(Array.from({ length: Math.min(32, entries.length) }, lane));
@@ -86,8 +88,12 @@ export async function writeOutcomes(tx: Queries, outcomes: readonly Outcome[], n
   await tx.addStepCounts(outcomes.flatMap((o) => o.book.deltas));
 }
 
-/** `hashed`: the entry's current step is audience_sync and its fields are already hashed (used only there, before any step can change the profile). */
-async function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition | undefined, profile: Profile | undefined, defaultCountry: string | null, now: number, hashed?: StepContext<'audience_sync'>['hashed']): Promise<Outcome> {
+/**
+ * `hashed`: the entry's current step is audience_sync and its fields are already hashed (used only
+ * there, before any step can change the profile). Synchronous unless a handler answers with a
+ * promise (a webhook): at a million users an await per step was a second of the launch's CPU.
+ */
+function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition | undefined, profile: Profile | undefined, defaultCountry: string | null, now: number, hashed?: StepContext<'audience_sync'>['hashed']): Outcome | Promise<Outcome> {
   const book = new CountBook(entry.workspaceId, entry.canvasId, minuteOf(now));
   // One object per entry, its update filled in at the end, and no closures or maps built per user:
   // at a million users each of those showed in the CPU profile.
@@ -100,27 +106,58 @@ async function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition |
     }
     return exited(out, entry.stepId);
   }
-  const steps = stepsById(definition);
-  let stepId: string = entry.stepId;
-  let stepEnteredAt = entry.stepEnteredAt;
-  let current = profile;
-  for (let i = 0; i < MAX_STEPS_PER_RUN; i++) {
-    const step = steps.get(stepId);
-    if (!step) return exited(out, stepId);
-    const ctx = { step, profile: current, entry, now, stepEnteredAt, defaultCountry, hashed: i === 0 ? hashed : undefined } as StepContext<StepType>;
-    const result = await (stepRegistry[step.type] as StepHandler<StepType>).execute(ctx, io);
-    if (result.kind === 'wait') return staying(out, stepId, result.until, stepEnteredAt);
-    for (const effect of result.effects ?? []) current = applyEffect(effect, step, entry, current, out);
-    if (entry.exitRequested || result.next === null) return exited(out, stepId);
-    book.add(stepId, 'proceeded');
-    book.add(result.next, 'entered');
-    // Users Pending counts from arrival at an audience_sync step, so the step's numbers always add up.
-    if (steps.get(result.next)?.type === 'audience_sync') book.add(result.next, 'pending');
-    stepId = result.next;
-    stepEnteredAt = now;
+  return walk({ io, entry, out, steps: stepsById(definition), stepId: entry.stepId, stepEnteredAt: entry.stepEnteredAt, profile, defaultCountry, now, hashed, taken: 0 });
+}
+
+/** Where one user's run stands between steps. */
+interface Walk {
+  readonly io: StepIO;
+  readonly entry: Entry;
+  readonly out: Outcome;
+  readonly steps: Map<string, StepDefinition>;
+  readonly defaultCountry: string | null;
+  readonly now: number;
+  readonly hashed: StepContext<'audience_sync'>['hashed'];
+  stepId: string;
+  stepEnteredAt: number;
+  profile: Profile;
+  taken: number;
+}
+
+function walk(w: Walk): Outcome | Promise<Outcome> {
+  for (; w.taken < MAX_STEPS_PER_RUN; w.taken++) {
+    const step = w.steps.get(w.stepId);
+    if (!step) return exited(w.out, w.stepId);
+    const ctx = { step, profile: w.profile, entry: w.entry, now: w.now, stepEnteredAt: w.stepEnteredAt, defaultCountry: w.defaultCountry, hashed: w.taken === 0 ? w.hashed : undefined } as StepContext<StepType>;
+    const result = (stepRegistry[step.type] as StepHandler<StepType>).execute(ctx, w.io);
+    if (result instanceof Promise) {
+      return result.then((r) => {
+        const done = afterStep(w, step, r);
+        if (done) return done;
+        w.taken++;
+        return walk(w);
+      });
+    }
+    const done = afterStep(w, step, result);
+    if (done) return done;
   }
   // Loop guard: park the user at the current step and pick them up in the next run.
-  return staying(out, stepId, now, stepEnteredAt);
+  return staying(w.out, w.stepId, w.now, w.stepEnteredAt);
+}
+
+/** Applies a step's result; the user's outcome when they stop here, null when they go on to the next step. */
+function afterStep(w: Walk, step: StepDefinition, result: StepResult): Outcome | null {
+  if (result.kind === 'wait') return staying(w.out, w.stepId, result.until, w.stepEnteredAt);
+  for (const effect of result.effects ?? []) w.profile = applyEffect(effect, step, w.entry, w.profile, w.out);
+  if (w.entry.exitRequested || result.next === null) return exited(w.out, w.stepId);
+  const book = w.out.book;
+  book.add(w.stepId, 'proceeded');
+  book.add(result.next, 'entered');
+  // Users Pending counts from arrival at an audience_sync step, so the step's numbers always add up.
+  if (w.steps.get(result.next)?.type === 'audience_sync') book.add(result.next, 'pending');
+  w.stepId = result.next;
+  w.stepEnteredAt = w.now;
+  return null;
 }
 
 /** The user leaves the canvas from `stepId` (out.update already says exited). */
