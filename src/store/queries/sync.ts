@@ -47,10 +47,23 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
     async settleSyncItems(ids, outcome, reason, now) {
       if (ids.length === 0) return [];
       // Ten thousand ids as one parameter: one statement per settle instead of twenty.
-      const { rows } = await sql<{ id: number }>`
+      const settle = (returning: boolean) => sql<{ id: number }>`
         update sync_items set outcome = ${outcome}, reason = ${reason}, settled_at = ${now}, due_at = null
-        where outcome = 'pending' and ${inIds(dialect, 'id', ids)}
-        returning id`.execute(db);
+        where outcome = 'pending' and ${inIds(dialect, 'id', ids)}${returning ? sql` returning id` : sql``}`.execute(db);
+      if (dialect === 'sqlite') {
+        // Nearly always every id is still pending, and SQLite's RETURNING costs as much as a sixth of
+        // the UPDATE (standalone, 1M items: 2.8 → 2.4 s). Try without; when some had already settled
+        // (a resend after a crash), undo and ask which. The caller's transaction holds the only writer.
+        await sql`savepoint settle`.execute(db);
+        const all = await settle(false);
+        if (Number(all.numAffectedRows) === ids.length) {
+          await sql`release settle`.execute(db);
+          return [...ids];
+        }
+        await sql`rollback to settle`.execute(db);
+        await sql`release settle`.execute(db);
+      }
+      const { rows } = await settle(true);
       return rows.map((r) => Number(r.id));
     },
 

@@ -1,3 +1,4 @@
+// The launch's multi-row inserts and the sender's settles: the writes made once per user on a big launch.
 import { expect, it } from 'vitest';
 import type { NewEntry } from '../../src/store/journey-port.ts';
 import { describeEachStore } from '../support/databases.ts';
@@ -34,5 +35,27 @@ describeEachStore('store: multi-row inserts with shared columns', ({ store }) =>
     expect(again.map((r) => r.profileId)).toEqual(rows.filter((_, i) => i % 3 === 0).map((r) => r.profileId));
     expect(await store().countEntries('ws_ins', 'cv_ins')).toEqual({ entries: 3_334, users: 2_500, exited: 834 });
     expect(await store().countEntries('ws_other', 'cv_ins')).toEqual({ entries: 0, users: 0, exited: 0 });
+  });
+});
+
+describeEachStore('store: settling sync items', ({ store }) => {
+  it('a settle changes and returns only the items still pending, so a resend is counted once', async () => {
+    const entries = await store().transaction((tx) =>
+      tx.insertEntries([1, 2, 3].map((n) => ({ workspaceId: 'ws_set', canvasId: 'cv_set', version: 1, profileId: 500 + n, externalId: `s-${n}`, stepId: 'sync', context: null, dispatchId: null })), NOW),
+    );
+    const hash = 'ab'.repeat(32);
+    await store().transaction((tx) =>
+      tx.insertSyncItems(entries.map((e) => ({ workspaceId: 'ws_set', canvasId: 'cv_set', stepId: 'sync', entryId: e.id, profileId: e.profileId, externalId: `s-${e.profileId}`, advertiserId: 'adv', audienceId: 'aud_set', action: 'add', fields: ['email'], hashes: { email: hash }, outcome: 'pending', reason: null })), NOW),
+    );
+    const queue = (await store().listSyncQueues()).find((q) => q.audienceId === 'aud_set')!;
+    const items = await store().readDueSyncItems({ queueId: queue.id, now: NOW, limit: 10 });
+    const [a, b, c] = items.map((i) => i.id) as [number, number, number];
+
+    expect(await store().transaction((tx) => tx.settleSyncItems([a, b], 'synced', null, NOW + 10))).toEqual([a, b]);
+    // The same two again with a third (a resend after a crash): only the third changes.
+    expect(await store().transaction((tx) => tx.settleSyncItems([a, b, c], 'errored', 'tiktok_rejected: x', NOW + 20))).toEqual([c]);
+    expect(await store().transaction((tx) => tx.settleSyncItems([a, b, c], 'synced', null, NOW + 30))).toEqual([]);
+    expect((await store().ackLatencies('ws_set', 'cv_set')).sort()).toEqual([10, 10]);
+    expect((await store().pendingByAudience()).filter((p) => p.audienceId === 'aud_set')).toEqual([]);
   });
 });
