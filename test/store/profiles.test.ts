@@ -87,4 +87,15 @@ describeEachStore('store: concurrent first writes of one user', ({ store }) => {
       expect(await store().getProfile('ws_c', id)).toMatchObject({ email: `${id}@example.com`, first_name: 'Ann', custom: { a: 1, b: 2 } });
     }
   });
+
+  it('concurrent updates of an existing user each keep the other\'s attributes', async () => {
+    await store().createWorkspace({ id: 'ws_u', name: 'U' }, NOW);
+    await store().transaction((tx) => tx.upsertProfiles('ws_u', [{ externalId: 'old', standard: { email: 'old@example.com' }, custom: {} }], NOW));
+    for (let round = 0; round < 10; round++) {
+      await Promise.all(
+        ['x', 'y', 'z'].map((key) => store().transaction((tx) => tx.upsertProfiles('ws_u', [{ externalId: 'old', standard: {}, custom: { [`${key}${round}`]: round } }], NOW + round))),
+      );
+      expect((await store().getProfile('ws_u', 'old'))?.custom).toMatchObject({ [`x${round}`]: round, [`y${round}`]: round, [`z${round}`]: round });
+    }
+  });
 });

@@ -17,11 +17,21 @@ export function profileQueries(ctx: QueryContext): ProfileQueries {
   const byIdFirst = dialect === 'sqlite' ? sql<string>`+workspace_id` : sql<string>`workspace_id`;
   async function existingByExternalId(workspaceId: string, externalIds: readonly string[], forUpdate: boolean): Promise<Map<string, Row>> {
     const found = new Map<string, Row>();
-    for (const part of chunks(externalIds)) {
-      let q = db.selectFrom('profiles').selectAll().where('workspace_id', '=', workspaceId).where('external_id', 'in', part);
+    if (dialect === 'postgres') {
+      // A join with the ids unnested: one probe of the unique index per id, whatever the planner's
+      // statistics say. With `external_id in (…)` and statistics older than the table (a bulk import
+      // outruns autoanalyze; with autovacuum off they never come) PostgreSQL scanned the whole
+      // workspace for every 500 ids: 600,000 profiles upserted at 7,900/s and slowing as they grew.
       // Postgres READ COMMITTED: lock the rows we merge into, so two concurrent tracks of one user both land.
-      if (forUpdate && dialect === 'postgres') q = q.forUpdate();
-      for (const row of await q.execute()) found.set(row.external_id, row);
+      const { rows } = await sql<Row>`
+        select p.* from unnest(${[...externalIds]}::text[]) as x(external_id)
+        join profiles p on p.workspace_id = ${workspaceId} and p.external_id = x.external_id${forUpdate ? sql` for update of p` : sql``}`.execute(db);
+      for (const row of rows) found.set(row.external_id, row);
+      return found;
+    }
+    for (const part of chunks(externalIds)) {
+      const rows = await db.selectFrom('profiles').selectAll().where('workspace_id', '=', workspaceId).where('external_id', 'in', part).execute();
+      for (const row of rows) found.set(row.external_id, row);
     }
     return found;
   }
