@@ -29,7 +29,18 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
     async priorEntries(canvasId, profileIds) {
       if (profileIds.length === 0) return [];
       // One statement for the whole batch (a launch checks 10,000 users a chunk), by entries_profile_canvas_idx.
-      const { rows } = await sql<{ profile_id: number; last_entered_at: number; active: number }>`
+      // PostgreSQL: one index probe per user (a LATERAL subquery can run no other way). With
+      // `profile_id = any(…)` and statistics older than the table (a launch outruns autoanalyze) it
+      // read the whole entries table for every chunk.
+      const { rows } =
+        dialect === 'postgres'
+          ? await sql<{ profile_id: number; last_entered_at: number; active: number }>`
+        select x.profile_id, e.last_entered_at, e.active from unnest(${[...profileIds]}::bigint[]) as x(profile_id)
+        cross join lateral (
+          select max(entered_at) as last_entered_at, max(case when status = 'active' then 1 else 0 end) as active
+          from entries where profile_id = x.profile_id and canvas_id = ${canvasId}) e
+        where e.last_entered_at is not null`.execute(db)
+          : await sql<{ profile_id: number; last_entered_at: number; active: number }>`
         select profile_id, max(entered_at) as last_entered_at, max(case when status = 'active' then 1 else 0 end) as active
         from entries where ${inIds(dialect, 'profile_id', profileIds)} and canvas_id = ${canvasId}
         group by profile_id`.execute(db);
