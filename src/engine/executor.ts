@@ -10,7 +10,7 @@ import type { Json, Profile, ProfilePatch, Queries, Store } from '../store/port.
 import { versionKey, type CanvasReader } from './canvas-reader.ts';
 import { CountBook, minuteOf } from './counts.ts';
 import { splitAttributes, withUpdate } from './profile-view.ts';
-import { stepRegistry, type Effect, type StepContext, type StepHandler, type StepIO, type StepResult } from './steps/index.ts';
+import { stepRegistry, type Effect, type StepContext, type StepHandler, type StepHashes, type StepIO, type StepResult } from './steps/index.ts';
 
 /** A canvas whose steps loop without a delay must not spin forever inside one run. */
 const MAX_STEPS_PER_RUN = 100;
@@ -57,7 +57,7 @@ export async function executeClaimed(deps: ExecutorDeps, claimed: readonly Entry
 export async function runEntries(
   io: StepIO,
   entries: readonly Entry[],
-  input: (e: Entry) => { definition: CanvasDefinition | undefined; profile: Profile | undefined; hashed?: StepContext<'audience_sync'>['hashed'] },
+  input: (e: Entry) => { definition: CanvasDefinition | undefined; profile: Profile | undefined; hashed?: StepHashes },
   defaultCountry: string | null,
   now: number,
 ): Promise<Outcome[]> {
@@ -93,7 +93,7 @@ export async function writeOutcomes(tx: Queries, outcomes: readonly Outcome[], n
  * there, before any step can change the profile). Synchronous unless a handler answers with a
  * promise (a webhook): at a million users an await per step was a second of the launch's CPU.
  */
-function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition | undefined, profile: Profile | undefined, defaultCountry: string | null, now: number, hashed?: StepContext<'audience_sync'>['hashed']): Outcome | Promise<Outcome> {
+function runEntry(io: StepIO, entry: Entry, definition: CanvasDefinition | undefined, profile: Profile | undefined, defaultCountry: string | null, now: number, hashed?: StepHashes): Outcome | Promise<Outcome> {
   const book = new CountBook(entry.workspaceId, entry.canvasId, minuteOf(now));
   // One object per entry, its update filled in at the end, and no closures or maps built per user:
   // at a million users each of those showed in the CPU profile.
@@ -117,7 +117,7 @@ interface Walk {
   readonly steps: Map<string, StepDefinition>;
   readonly defaultCountry: string | null;
   readonly now: number;
-  readonly hashed: StepContext<'audience_sync'>['hashed'];
+  readonly hashed: StepHashes | undefined;
   stepId: string;
   stepEnteredAt: number;
   profile: Profile;

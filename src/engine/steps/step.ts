@@ -8,8 +8,11 @@ import type { StepOf, StepType } from '../../core/canvas.ts';
 import type { Entry } from '../../store/journey-port.ts';
 import type { Json, Profile } from '../../store/port.ts';
 
+/** A user's normalised, hashed identifiers for an audience_sync step (64 hex characters each). */
+export type StepHashes = Partial<Record<'email' | 'phone' | 'idfa' | 'gaid', string>>;
+
 export type Effect =
-  | { kind: 'sync_item'; outcome: 'pending' | 'not_synced'; reason: string | null; hashes: Partial<Record<'email' | 'phone' | 'idfa' | 'gaid', string>> }
+  | { kind: 'sync_item'; outcome: 'pending' | 'not_synced'; reason: string | null; hashes: StepHashes }
   | { kind: 'profile_update'; set: Record<string, Json> }
   | { kind: 'webhook_delivery'; ok: boolean; httpStatus: number | null; error: string | null; attempts: number };
 
@@ -26,7 +29,7 @@ export interface StepContext<T extends StepType> {
   /** The workspace's default country, for phones without a country code. */
   defaultCountry: string | null;
   /** audience_sync: the step's fields of this profile, already hashed by the runtime (a launch hashes a chunk on another thread). */
-  hashed?: Partial<Record<'email' | 'phone' | 'idfa' | 'gaid', string>>;
+  hashed?: StepHashes;
 }
 
 export interface HttpRequest {
