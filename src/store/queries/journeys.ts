@@ -32,18 +32,17 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       // PostgreSQL: one index probe per user (a LATERAL subquery can run no other way). With
       // `profile_id = any(…)` and statistics older than the table (a launch outruns autoanalyze) it
       // read the whole entries table for every chunk.
-      const { rows } =
+      const summary = sql`max(entered_at) as last_entered_at, max(case when status = 'active' then 1 else 0 end) as active`;
+      const { rows } = await (
         dialect === 'postgres'
-          ? await sql<{ profile_id: number; last_entered_at: number; active: number }>`
+          ? sql<{ profile_id: number; last_entered_at: number; active: number }>`
         select x.profile_id, e.last_entered_at, e.active from unnest(${[...profileIds]}::bigint[]) as x(profile_id)
-        cross join lateral (
-          select max(entered_at) as last_entered_at, max(case when status = 'active' then 1 else 0 end) as active
-          from entries where profile_id = x.profile_id and canvas_id = ${canvasId}) e
-        where e.last_entered_at is not null`.execute(db)
-          : await sql<{ profile_id: number; last_entered_at: number; active: number }>`
-        select profile_id, max(entered_at) as last_entered_at, max(case when status = 'active' then 1 else 0 end) as active
-        from entries where ${inIds(dialect, 'profile_id', profileIds)} and canvas_id = ${canvasId}
-        group by profile_id`.execute(db);
+        cross join lateral (select ${summary} from entries where profile_id = x.profile_id and canvas_id = ${canvasId}) e
+        where e.last_entered_at is not null`
+          : sql<{ profile_id: number; last_entered_at: number; active: number }>`
+        select profile_id, ${summary} from entries where ${inIds(dialect, 'profile_id', profileIds)} and canvas_id = ${canvasId}
+        group by profile_id`
+      ).execute(db);
       return rows.map((r) => ({ profileId: Number(r.profile_id), active: Number(r.active) === 1, lastEnteredAt: Number(r.last_entered_at) }));
     },
 
