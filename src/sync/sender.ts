@@ -168,7 +168,7 @@ export function createSender(o: SenderOptions): Sender {
   async function send(queue: SyncQueue, token: string, claimed: ClaimedSyncItem[]): Promise<void> {
     const superseded = await supersededBy(queue, claimed);
     const toSend = superseded.size > 0 ? claimed.filter((c) => !superseded.has(c.id)) : claimed;
-    if (superseded.size > 0) await settle(queue, [...superseded], 'not_synced', 'superseded', claimed);
+    if (superseded.size > 0) await settle(queue, claimed.filter((c) => superseded.has(c.id)), 'not_synced', 'superseded');
     if (toSend.length === 0) return;
     const started = monotonic();
     const result = await o.client.mapping(token, buildMapping({ advertiserId: queue.advertiserId, audienceId: queue.audienceId, action: queue.action, fields: queue.fields, items: toSend }));
@@ -176,7 +176,7 @@ export function createSender(o: SenderOptions): Sender {
     const base = { kind: 'request' as const, rows: toSend.length, ms: Math.round(monotonic() - started), workspaceId: queue.workspaceId, audienceId: queue.audienceId };
     if (result.ok) {
       emit({ ...base, outcome: 'ok', requestId: result.requestId });
-      await settle(queue, ids, 'synced', null, toSend);
+      await settle(queue, toSend, 'synced', null);
       return;
     }
     const f = result.failure;
@@ -215,7 +215,7 @@ export function createSender(o: SenderOptions): Sender {
         return;
       }
       case 'bad_request':
-        await settle(queue, ids, 'errored', `tiktok_rejected: ${f.reason}`, toSend);
+        await settle(queue, toSend, 'errored', `tiktok_rejected: ${f.reason}`);
         return;
     }
   }
@@ -229,11 +229,13 @@ export function createSender(o: SenderOptions): Sender {
     return new Set(claimed.filter((c) => (later.get(c.profileId) ?? -Infinity) > c.createdAt).map((c) => c.id));
   }
 
-  async function settle(queue: SyncQueue, ids: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, items: readonly ClaimedSyncItem[]): Promise<void> {
+  async function settle(queue: SyncQueue, items: readonly ClaimedSyncItem[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null): Promise<void> {
     const now = o.clock.now();
     const changed = await o.store.transaction(async (tx) => {
-      const settled = new Set(await tx.settleSyncItems(ids, outcome, reason, now));
-      const mine = items.filter((c) => settled.has(c.id));
+      const settled = await tx.settleSyncItems(items.map((c) => c.id), outcome, reason, now);
+      // Usually every item was still pending; otherwise count only those this settle changed.
+      const changedIds = settled.length === items.length ? null : new Set(settled);
+      const mine = changedIds ? items.filter((c) => changedIds.has(c.id)) : items;
       await tx.addStepCounts(outcomeDeltas(tallyBySteps(mine, (c) => ({ workspaceId: queue.workspaceId, canvasId: c.canvasId, stepId: c.stepId })), outcome, reason, now));
       return mine;
     });
