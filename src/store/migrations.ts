@@ -293,6 +293,68 @@ const m0006: Migration = {
   },
 };
 
+/**
+ * The sender's unit of work becomes the batch (issue 5): one `sync_batches` row per step and queue per
+ * write, holding its users' hashed identifiers packed, and one narrow `sync_members` row per user for
+ * the user's history, the add/remove collapse and latencies. A batch's outcome is every member's unless
+ * the member has its own (superseded users). Settling 10,000 users is one row, not 10,000 (standalone,
+ * 1M users: SQLite writes, reads and settles 10.1 → 2.9 s). Existing items become batches of one.
+ */
+function m0007(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      const t = db.schema.createTable('sync_batches');
+      await (dialect === 'sqlite' ? t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()) : t.addColumn('id', 'bigserial', (c) => c.primaryKey()))
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('canvas_id', 'text', (c) => c.notNull())
+        .addColumn('step_id', 'text', (c) => c.notNull())
+        .addColumn('queue_id', 'bigint')
+        .addColumn('advertiser_id', 'text')
+        .addColumn('audience_id', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('due_at', 'bigint')
+        .addColumn('settled_at', 'bigint')
+        .addColumn('failed_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .addColumn('size', 'integer', (c) => c.notNull())
+        // Members with an outcome of their own (not the batch's): they are not sent and not counted with it.
+        .addColumn('overridden', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sync_batches_queue_idx').on('sync_batches').columns(['queue_id', 'due_at', 'id']).where(sql.ref('outcome'), '=', 'pending').execute();
+      await db.schema.createIndex('sync_batches_pending_age_idx').on('sync_batches').columns(['created_at']).where(sql.ref('outcome'), '=', 'pending').execute();
+      await db.schema.createIndex('sync_batches_step_idx').on('sync_batches').columns(['canvas_id', 'step_id']).execute();
+
+      const m = db.schema
+        .createTable('sync_members')
+        .addColumn('batch_id', 'bigint', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('profile_id', 'bigint', (c) => c.notNull())
+        .addColumn('entry_id', 'bigint', (c) => c.notNull())
+        .addColumn('outcome', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('settled_at', 'bigint')
+        .addPrimaryKeyConstraint('sync_members_pk', ['batch_id', 'position']);
+      // SQLite: the primary key is the table (no rowid and no second copy of the key).
+      await (dialect === 'sqlite' ? m.modifyEnd(sql`without rowid`) : m).execute();
+      await db.schema.createIndex('sync_members_profile_idx').on('sync_members').column('profile_id').execute();
+
+      const payload =
+        dialect === 'sqlite'
+          ? sql`json_object('profiles', json_array(profile_id), 'email', json_array(email_sha256), 'phone', json_array(phone_sha256), 'idfa', json_array(idfa_sha256), 'gaid', json_array(aaid_sha256))`
+          : sql`json_build_object('profiles', json_build_array(profile_id), 'email', json_build_array(email_sha256), 'phone', json_build_array(phone_sha256), 'idfa', json_build_array(idfa_sha256), 'gaid', json_build_array(aaid_sha256))::text`;
+      await sql`insert into sync_batches (id, workspace_id, canvas_id, step_id, queue_id, advertiser_id, audience_id, action, outcome, reason, created_at, due_at, settled_at, failed_attempts, last_error, size, overridden, payload)
+        select id, workspace_id, canvas_id, step_id, queue_id, advertiser_id, audience_id, action, outcome, reason, created_at, due_at, settled_at, failed_attempts, last_error, 1, 0, ${payload} from sync_items`.execute(db);
+      await sql`insert into sync_members (batch_id, position, profile_id, entry_id) select id, 0, profile_id, entry_id from sync_items`.execute(db);
+      if (dialect === 'postgres') await sql`select setval(pg_get_serial_sequence('sync_batches', 'id'), coalesce(max(id), 0) + 1, false) from sync_batches`.execute(db);
+      await db.schema.dropTable('sync_items').execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -302,6 +364,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0004_tiktok_connections': m0004,
       '0005_sync_queues': m0005(dialect),
       '0006_lean_indexes': m0006,
+      '0007_sync_batches': m0007(dialect),
     }),
   };
 }

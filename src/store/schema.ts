@@ -122,33 +122,42 @@ export interface StepCountsTable {
   count: number;
 }
 
-export interface SyncItemsTable {
+/** A batch of one step's users in one sender queue (migration 0007): the sender's unit of work. */
+export interface SyncBatchesTable {
   id: Generated<number>;
   workspace_id: string;
   canvas_id: string;
   step_id: string;
-  entry_id: number;
-  profile_id: number;
-  external_id: string;
+  /** Null for users settled on entry (not_synced: missing fields): nothing to send. */
+  queue_id: number | null;
   advertiser_id: string | null;
   audience_id: string | null;
   action: string;
-  email_sha256: string | null;
-  phone_sha256: string | null;
-  idfa_sha256: string | null;
-  aaid_sha256: string | null;
+  /** Every member's outcome, unless the member has its own. */
   outcome: string;
   reason: string | null;
   created_at: number;
   due_at: number | null;
   settled_at: number | null;
-  lease_id: string | null;
-  lease_expires_at: number | null;
-  claim_count: number;
   failed_attempts: number;
-  queue_id: number | null;
   /** The last failure's reason while still pending (what the retry window will name). */
   last_error: string | null;
+  size: number;
+  /** How many members have an outcome of their own. */
+  overridden: number;
+  /** JSON: `profiles` and each field's hashes (null where a user has none), in member order. */
+  payload: string;
+}
+
+/** One user in a batch; `outcome` set only when it differs from the batch's (superseded). */
+export interface SyncMembersTable {
+  batch_id: number;
+  position: number;
+  profile_id: number;
+  entry_id: number;
+  outcome: string | null;
+  reason: string | null;
+  settled_at: number | null;
 }
 
 export interface SyncQueuesTable {
@@ -218,7 +227,8 @@ export interface DB {
   entries: EntriesTable;
   launch_jobs: LaunchJobsTable;
   step_counts: StepCountsTable;
-  sync_items: SyncItemsTable;
+  sync_batches: SyncBatchesTable;
+  sync_members: SyncMembersTable;
   sync_queues: SyncQueuesTable;
   webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -1,10 +1,11 @@
 /**
- * The sender's half of the store port (sync/): queues of pending sync items, read in (due_at, id)
- * order, and settles that write their counts in the same transaction. Reads take no lease: one
- * sender runs per TikTok app (sync/leader.ts), it keeps its own in-flight items out of its next read
- * with a keyset cursor, and a settle changes only items still pending, so an item sent twice (a crash
- * between the request and its settle, or a leader change) is counted once. Adds and removes are
- * idempotent at TikTok.
+ * The sender's half of the store port (sync/): queues of pending sync batches, read in (due_at, id)
+ * order, and settles that write their counts in the same transaction. A batch is one step's users
+ * written together (a launch chunk, a worker batch); its outcome is every member's unless a member
+ * has its own (a superseded user). Reads take no lease: one sender runs per TikTok app
+ * (sync/leader.ts), it keeps its own in-flight batches out of its next read with a keyset cursor, and
+ * a settle changes only batches still pending, so a batch sent twice (a crash between the request and
+ * its settle, or a leader change) is counted once. Adds and removes are idempotent at TikTok.
  */
 export type SyncField = 'email' | 'phone' | 'idfa' | 'gaid';
 
@@ -29,15 +30,30 @@ export interface QueueCursor {
   id: number;
 }
 
-export interface ClaimedSyncItem {
+/** A user of a claimed batch still to be sent. */
+export interface ClaimedUser {
+  /** The user's place in its batch. */
+  position: number;
+  profileId: number;
+  hashes: Partial<Record<SyncField, string>>;
+}
+
+export interface ClaimedBatch {
   id: number;
   dueAt: number;
   canvasId: string;
   stepId: string;
-  profileId: number;
   createdAt: number;
   failedAttempts: number;
-  hashes: Partial<Record<SyncField, string>>;
+  /** Its members without an outcome of their own, in order. */
+  users: ClaimedUser[];
+}
+
+/** A read of a queue: whole batches, and the first batch that did not fit in what room was left. */
+export interface DueBatches {
+  batches: ClaimedBatch[];
+  /** Split it at `room` (`splitSyncBatch`) to fill the request; absent when the read is full or the queue has no more. */
+  overflow?: { id: number; room: number };
 }
 
 /** How many items of one (canvas, step) changed, for its counts. */
@@ -48,15 +64,17 @@ export interface SettledTally {
   count: number;
 }
 
-/** Counts `items` per (workspace, canvas, step): what a settle adds to the steps' counts. */
-export function tallyBySteps<T>(items: readonly T[], keys: (t: T) => { workspaceId: string; canvasId: string; stepId: string }): SettledTally[] {
+/** Sums `count` of `items` per (workspace, canvas, step): what a settle adds to the steps' counts. Steps with none are left out. */
+export function tallyBySteps<T>(items: readonly T[], keys: (t: T) => { workspaceId: string; canvasId: string; stepId: string }, count: (t: T) => number): SettledTally[] {
   const byKey = new Map<string, SettledTally>();
   for (const item of items) {
+    const n = count(item);
+    if (n === 0) continue;
     const k = keys(item);
     const key = `${k.workspaceId}|${k.canvasId}|${k.stepId}`;
     const t = byKey.get(key);
-    if (t) t.count++;
-    else byKey.set(key, { ...k, count: 1 });
+    if (t) t.count += n;
+    else byKey.set(key, { ...k, count: n });
   }
   return [...byKey.values()];
 }
@@ -64,14 +82,18 @@ export function tallyBySteps<T>(items: readonly T[], keys: (t: T) => { workspace
 export interface SyncQueries {
   /** Every queue (a handful per audience). One statement. */
   listSyncQueues(): Promise<SyncQueue[]>;
-  /** The queue's oldest due item after `after`, or null. One indexed lookup (sync_items_queue_idx). */
+  /** The queue's oldest due batch after `after`, or null. One indexed lookup (sync_batches_queue_idx). */
   syncQueueHead(queueId: number, now: number, after?: QueueCursor): Promise<QueueHead | null>;
-  /** Up to `limit` due items of a queue after `after`, oldest first. Reads only. */
-  readDueSyncItems(q: { queueId: number; now: number; limit: number; after?: QueueCursor }): Promise<ClaimedSyncItem[]>;
-  /** Final outcome for the items still pending. Returns the ids that changed (the caller knows their steps). Needs a transaction. */
-  settleSyncItems(ids: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, now: number): Promise<number[]>;
-  /** Puts pending items back in their queue at `dueAt`, counting a failed attempt when `failed`. Returns how many moved. */
-  rescheduleSyncItems(ids: readonly number[], p: { dueAt: number; failed: boolean; lastError: string | null }): Promise<number>;
+  /** Due batches of a queue after `after`, oldest first, whole, with at most `limit` users in all. Reads only. */
+  readDueSyncBatches(q: { queueId: number; now: number; limit: number; after?: QueueCursor }): Promise<DueBatches>;
+  /** Splits a pending batch: the first `keep` members stay, the rest become a new batch behind every existing one. Needs a transaction. */
+  splitSyncBatch(batchId: number, keep: number): Promise<void>;
+  /** Final outcome for the batches still pending; members with their own outcome keep it. Returns the batches that changed and how many members each settled (the caller knows their steps). Needs a transaction. */
+  settleSyncBatches(batchIds: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, now: number): Promise<{ id: number; count: number }[]>;
+  /** Gives members of a pending batch an outcome of their own (superseded users); they are no longer sent. Returns how many changed. Needs a transaction. */
+  settleSyncMembers(batchId: number, positions: readonly number[], outcome: 'not_synced', reason: string, now: number): Promise<number>;
+  /** Puts pending batches back in their queue at `dueAt`, counting a failed attempt when `failed`. Returns how many moved. */
+  rescheduleSyncBatches(batchIds: readonly number[], p: { dueAt: number; failed: boolean; lastError: string | null }): Promise<number>;
   /** For profiles with a pending item of the other action for this audience created at or after `after`: the latest such creation time. Set-based. */
   laterOppositeItems(q: { workspaceId: string; audienceId: string; action: 'add' | 'remove'; profileIds: readonly number[]; after: number }): Promise<Map<number, number>>;
   /** Errors every pending item of an audience at once. Returns tallies. Needs a transaction. */
@@ -82,6 +104,10 @@ export interface SyncQueries {
   ackLatencies(workspaceId: string, canvasId: string): Promise<number[]>;
   /** Pending items per audience, for the queue-depth gauge. One statement. */
   pendingByAudience(): Promise<{ workspaceId: string; audienceId: string; count: number }[]>;
-  /** Errors pending items created before `createdBefore` (the retry window), in bounded batches, but not those `skip` names (in flight: their answer decides). Returns tallies by reason. */
-  errorExpiredSyncItems(q: { createdBefore: number; now: number; limit: number; reasonFor: (workspaceId: string) => string; skip?: (id: number) => boolean }): Promise<(SettledTally & { reason: string })[]>;
+  /**
+   * Errors pending batches created before `createdBefore` (the retry window), up to `limit` batches,
+   * but not those `skip` names (in flight: their answer decides). Returns how many batches it looked
+   * at (fewer than `limit`: no more) and the items' tallies by reason.
+   */
+  errorExpiredSyncBatches(q: { createdBefore: number; now: number; limit: number; reasonFor: (workspaceId: string) => string; skip?: (batchId: number) => boolean }): Promise<{ scanned: number; tallies: (SettledTally & { reason: string })[] }>;
 }

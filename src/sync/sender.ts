@@ -1,12 +1,13 @@
 /**
- * The TikTok sender (spec §2.4–2.6). It takes pending sync items queue by queue — one queue per
+ * The TikTok sender (spec §2.4–2.6). It takes pending sync batches queue by queue — one queue per
  * (workspace, advertiser, audience, action, id_schema) — round-robin so every workspace and audience
- * gets its turn, reads up to 10,000, and sends them within the mapping budget. Reads take no lease
- * (store/sync-port.ts): one sender runs per app, and a queue's in-flight items are kept out of its
- * next read by a keyset cursor held here until the queue has nothing in flight.
+ * gets its turn, reads whole batches up to 10,000 users (splitting the one that would overflow), and
+ * sends them within the mapping budget. Reads take no lease (store/sync-port.ts): one sender runs per
+ * app, and a queue's in-flight batches are kept out of its next read by a keyset cursor held here
+ * until the queue has nothing in flight.
  * Adaptive flushing: while the budget is idle a queue is sent at once; when it is busy a queue
  * waits up to `fillMs` so requests carry full batches. Every outcome is written with its counts in
- * one transaction that changes only items still pending, so a crash resends at worst (adds are
+ * one transaction that changes only batches still pending, so a crash resends at worst (adds are
  * idempotent) and never counts twice. The HTTP call is never inside a transaction.
  */
 import type { Clock } from '../core/clock.ts';
@@ -14,7 +15,7 @@ import { pollLoop } from '../core/poll-loop.ts';
 import type { TikTokClient } from '../partners/tiktok/client.ts';
 import { buildMapping } from '../partners/tiktok/index.ts';
 import type { Store } from '../store/port.ts';
-import { tallyBySteps, type ClaimedSyncItem, type QueueCursor, type SyncQueue } from '../store/sync-port.ts';
+import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type QueueCursor, type SyncQueue } from '../store/sync-port.ts';
 import { SlidingWindowLimiter } from './limiter.ts';
 import { outcomeDeltas } from './outcomes.ts';
 import { backoffMs, type RetryPolicy } from './retry.ts';
@@ -82,10 +83,10 @@ export function createSender(o: SenderOptions): Sender {
   const inFlight = new Set<Promise<void>>();
   const statusOf = new Map<string, ConnectionStatus>();
   /**
-   * Per queue with requests in flight: their items (the janitor leaves them to their answer), and the
-   * last item they took (the queue's next read starts after it). Gone when the queue has none in flight.
+   * Per queue with requests in flight: their batches (the janitor leaves them to their answer), and the
+   * last batch they took (the queue's next read starts after it). Gone when the queue has none in flight.
    */
-  const inFlightOf = new Map<number, { batches: Set<readonly ClaimedSyncItem[]>; after: QueueCursor }>();
+  const inFlightOf = new Map<number, { requests: Set<readonly ClaimedBatch[]>; after: QueueCursor }>();
   let queues: SyncQueue[] = [];
   let queuesAt = -Infinity;
   let cursor = 0;
@@ -146,37 +147,52 @@ export function createSender(o: SenderOptions): Sender {
       return true;
     }
     const queueId = next.queue.id;
-    const claimed = await o.store.readDueSyncItems({ queueId, now: o.clock.now(), limit: batchSize, after: inFlightOf.get(queueId)?.after });
+    const claimed = await readDue(queueId);
     if (claimed.length === 0) return true;
     limiter.take(monotonic());
     const last = claimed[claimed.length - 1]!;
-    const queueInFlight = inFlightOf.get(queueId) ?? { batches: new Set<readonly ClaimedSyncItem[]>(), after: last };
-    queueInFlight.batches.add(claimed);
+    const queueInFlight = inFlightOf.get(queueId) ?? { requests: new Set<readonly ClaimedBatch[]>(), after: last };
+    queueInFlight.requests.add(claimed);
     queueInFlight.after = { dueAt: last.dueAt, id: last.id };
     inFlightOf.set(queueId, queueInFlight);
     const p: Promise<void> = send(next.queue, next.token, claimed)
       .catch((error: unknown) => emit({ kind: 'error', error }))
       .finally(() => {
         inFlight.delete(p);
-        queueInFlight.batches.delete(claimed);
-        if (queueInFlight.batches.size === 0) inFlightOf.delete(queueId);
+        queueInFlight.requests.delete(claimed);
+        if (queueInFlight.requests.size === 0) inFlightOf.delete(queueId);
       });
     inFlight.add(p);
     return true;
   }
 
-  async function send(queue: SyncQueue, token: string, claimed: ClaimedSyncItem[]): Promise<void> {
+  /** Whole due batches of the queue, up to batchSize users; a batch that would overflow is split to fill the request. */
+  async function readDue(queueId: number): Promise<ClaimedBatch[]> {
+    const read = () => o.store.readDueSyncBatches({ queueId, now: o.clock.now(), limit: batchSize, after: inFlightOf.get(queueId)?.after });
+    const first = await read();
+    if (!first.overflow) return first.batches;
+    const { id, room } = first.overflow;
+    await o.store.transaction((tx) => tx.splitSyncBatch(id, room));
+    return (await read()).batches;
+  }
+
+  async function send(queue: SyncQueue, token: string, claimed: readonly ClaimedBatch[]): Promise<void> {
     const superseded = await supersededBy(queue, claimed);
-    const toSend = superseded.size > 0 ? claimed.filter((c) => !superseded.has(c.id)) : claimed;
-    if (superseded.size > 0) await settle(queue, claimed.filter((c) => superseded.has(c.id)), 'not_synced', 'superseded');
-    if (toSend.length === 0) return;
+    if (superseded.size > 0) await settleSuperseded(queue, claimed, superseded);
+    const toSend: ClaimedUser[] = [];
+    for (const b of claimed) {
+      const gone = superseded.get(b.id);
+      for (const u of b.users) if (!gone?.has(u.position)) toSend.push(u);
+    }
+    const ids = claimed.map((b) => b.id);
+    // Every user superseded: the batches are closed (their members all have an outcome of their own).
+    if (toSend.length === 0) return settle(queue, claimed, 'not_synced', 'superseded');
     const started = monotonic();
     const result = await o.client.mapping(token, buildMapping({ advertiserId: queue.advertiserId, audienceId: queue.audienceId, action: queue.action, fields: queue.fields, items: toSend }));
-    const ids = toSend.map((c) => c.id);
     const base = { kind: 'request' as const, rows: toSend.length, ms: Math.round(monotonic() - started), workspaceId: queue.workspaceId, audienceId: queue.audienceId };
     if (result.ok) {
       emit({ ...base, outcome: 'ok', requestId: result.requestId });
-      await settle(queue, toSend, 'synced', null);
+      await settle(queue, claimed, 'synced', null);
       return;
     }
     const f = result.failure;
@@ -186,11 +202,11 @@ export function createSender(o: SenderOptions): Sender {
       case 'rate_limited':
         emit({ kind: 'rate_limited' });
         limiter.penalize(monotonic());
-        await o.store.rescheduleSyncItems(ids, { dueAt: now + o.policy.rateLimitedMs, failed: false, lastError: f.reason });
+        await o.store.rescheduleSyncBatches(ids, { dueAt: now + o.policy.rateLimitedMs, failed: false, lastError: f.reason });
         return;
       case 'transient': {
-        const attempts = Math.max(...toSend.map((c) => c.failedAttempts)) + 1;
-        await o.store.rescheduleSyncItems(ids, { dueAt: now + backoffMs(o.policy, attempts, o.random), failed: true, lastError: f.reason });
+        const attempts = Math.max(...claimed.map((b) => b.failedAttempts)) + 1;
+        await o.store.rescheduleSyncBatches(ids, { dueAt: now + backoffMs(o.policy, attempts, o.random), failed: true, lastError: f.reason });
         return;
       }
       case 'invalid_token':
@@ -199,7 +215,7 @@ export function createSender(o: SenderOptions): Sender {
         await o.tokens.markTokenInvalid(queue.workspaceId, f.reason, { token });
         emit({ kind: 'token_invalid', workspaceId: queue.workspaceId, reason: f.reason });
         // Parked: due again at once, but skipped until the connection is usable.
-        await o.store.rescheduleSyncItems(ids, { dueAt: now, failed: false, lastError: 'invalid_token' });
+        await o.store.rescheduleSyncBatches(ids, { dueAt: now, failed: false, lastError: 'invalid_token' });
         return;
       case 'audience_not_found': {
         const confirm = await o.client.getAudience(token, queue.advertiserId, queue.audienceId);
@@ -211,58 +227,90 @@ export function createSender(o: SenderOptions): Sender {
           });
           return;
         }
-        await o.store.rescheduleSyncItems(ids, { dueAt: now + backoffMs(o.policy, 1, o.random), failed: true, lastError: f.reason });
+        await o.store.rescheduleSyncBatches(ids, { dueAt: now + backoffMs(o.policy, 1, o.random), failed: true, lastError: f.reason });
         return;
       }
       case 'bad_request':
-        await settle(queue, toSend, 'errored', `tiktok_rejected: ${f.reason}`);
+        await settle(queue, claimed, 'errored', `tiktok_rejected: ${f.reason}`);
         return;
     }
   }
 
-  /** Items whose user has a later pending item of the other action for this audience: only the later one is sent. */
-  async function supersededBy(queue: SyncQueue, claimed: readonly ClaimedSyncItem[]): Promise<Set<number>> {
+  /**
+   * Users with a later pending item of the other action for this audience: only the later one is
+   * sent. Per batch, the positions of such users.
+   */
+  async function supersededBy(queue: SyncQueue, claimed: readonly ClaimedBatch[]): Promise<Map<number, Set<number>>> {
+    const out = new Map<number, Set<number>>();
     const opposite = queue.action === 'add' ? 'remove' : 'add';
-    if (!queues.some((q) => q.workspaceId === queue.workspaceId && q.audienceId === queue.audienceId && q.action === opposite)) return new Set();
-    const after = Math.min(...claimed.map((c) => c.createdAt));
-    const later = await o.store.laterOppositeItems({ workspaceId: queue.workspaceId, audienceId: queue.audienceId, action: queue.action, profileIds: claimed.map((c) => c.profileId), after });
-    return new Set(claimed.filter((c) => (later.get(c.profileId) ?? -Infinity) > c.createdAt).map((c) => c.id));
+    if (!queues.some((q) => q.workspaceId === queue.workspaceId && q.audienceId === queue.audienceId && q.action === opposite)) return out;
+    const after = Math.min(...claimed.map((b) => b.createdAt));
+    const profileIds = claimed.flatMap((b) => b.users.map((u) => u.profileId));
+    const later = await o.store.laterOppositeItems({ workspaceId: queue.workspaceId, audienceId: queue.audienceId, action: queue.action, profileIds, after });
+    for (const b of claimed) {
+      for (const u of b.users) {
+        if ((later.get(u.profileId) ?? -Infinity) <= b.createdAt) continue;
+        const set = out.get(b.id) ?? new Set<number>();
+        set.add(u.position);
+        out.set(b.id, set);
+      }
+    }
+    return out;
   }
 
-  async function settle(queue: SyncQueue, items: readonly ClaimedSyncItem[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null): Promise<void> {
+  /** Superseded users get an outcome of their own, counted now; their batches go on without them. */
+  async function settleSuperseded(queue: SyncQueue, claimed: readonly ClaimedBatch[], superseded: ReadonlyMap<number, ReadonlySet<number>>): Promise<void> {
     const now = o.clock.now();
-    const changed = await o.store.transaction(async (tx) => {
-      const settled = await tx.settleSyncItems(items.map((c) => c.id), outcome, reason, now);
-      // Usually every item was still pending; otherwise count only those this settle changed.
-      const changedIds = settled.length === items.length ? null : new Set(settled);
-      const mine = changedIds ? items.filter((c) => changedIds.has(c.id)) : items;
-      await tx.addStepCounts(outcomeDeltas(tallyBySteps(mine, (c) => ({ workspaceId: queue.workspaceId, canvasId: c.canvasId, stepId: c.stepId })), outcome, reason, now));
-      return mine;
+    const count = await o.store.transaction(async (tx) => {
+      const changed: { batch: ClaimedBatch; n: number }[] = [];
+      for (const batch of claimed) {
+        const positions = superseded.get(batch.id);
+        if (positions) changed.push({ batch, n: await tx.settleSyncMembers(batch.id, [...positions], 'not_synced', 'superseded', now) });
+      }
+      await tx.addStepCounts(outcomeDeltas(tallyBySteps(changed, (c) => ({ workspaceId: queue.workspaceId, canvasId: c.batch.canvasId, stepId: c.batch.stepId }), (c) => c.n), 'not_synced', 'superseded', now));
+      return changed.reduce((sum, c) => sum + c.n, 0);
     });
-    emit({ kind: 'settled', outcome, reason, count: changed.length, lagMs: outcome === 'synced' ? changed.map((c) => now - c.createdAt) : [] });
+    emit({ kind: 'settled', outcome: 'not_synced', reason: 'superseded', count, lagMs: [] });
+  }
+
+  async function settle(queue: SyncQueue, claimed: readonly ClaimedBatch[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null): Promise<void> {
+    const now = o.clock.now();
+    const byId = new Map(claimed.map((b) => [b.id, b]));
+    // Usually every batch was still pending; a resend after a crash counts only those this settle changed.
+    const changed = await o.store.transaction(async (tx) => {
+      const settled = (await tx.settleSyncBatches([...byId.keys()], outcome, reason, now)).map((c) => ({ batch: byId.get(c.id)!, count: c.count }));
+      await tx.addStepCounts(outcomeDeltas(tallyBySteps(settled, (c) => ({ workspaceId: queue.workspaceId, canvasId: c.batch.canvasId, stepId: c.batch.stepId }), (c) => c.count), outcome, reason, now));
+      return settled;
+    });
+    const count = changed.reduce((sum, c) => sum + c.count, 0);
+    const lagMs: number[] = [];
+    if (outcome === 'synced') for (const c of changed) for (let i = 0; i < c.count; i++) lagMs.push(now - c.batch.createdAt);
+    emit({ kind: 'settled', outcome, reason, count, lagMs });
   }
 
   async function expireOnce(): Promise<number> {
     const now = o.clock.now();
+    const limit = 500;
     let total = 0;
-    // Built only when some item is past the window (rare), from the requests in flight at that moment.
+    // Built only when some batch is past the window (rare), from the requests in flight at that moment.
     let busy: Set<number> | null = null;
-    const skip = (id: number) => (busy ??= new Set([...inFlightOf.values()].flatMap((q) => [...q.batches].flatMap((items) => items.map((c) => c.id))))).has(id);
+    const skip = (id: number) => (busy ??= new Set([...inFlightOf.values()].flatMap((q) => [...q.requests].flatMap((batches) => batches.map((b) => b.id))))).has(id);
     for (;;) {
-      const n = await o.store.transaction(async (tx) => {
-        const expired = await tx.errorExpiredSyncItems({
+      const { scanned, n } = await o.store.transaction(async (tx) => {
+        const expired = await tx.errorExpiredSyncBatches({
           createdBefore: now - o.policy.retryWindowMs,
           now,
-          limit: 5_000,
+          limit,
           reasonFor: (ws) => (statusOf.get(ws) === 'invalid_token' ? 'invalid_token' : statusOf.get(ws) === 'disconnected' ? 'tiktok_disconnected' : 'retry_window_elapsed'),
           skip,
         });
-        for (const e of expired) await tx.addStepCounts(outcomeDeltas([e], 'errored', e.reason, now));
-        return expired.reduce((sum, e) => sum + e.count, 0);
+        for (const t of expired.tallies) await tx.addStepCounts(outcomeDeltas([t], 'errored', t.reason, now));
+        return { scanned: expired.scanned, n: expired.tallies.reduce((sum, t) => sum + t.count, 0) };
       });
       total += n;
       if (n > 0) emit({ kind: 'settled', outcome: 'errored', reason: 'retry_window', count: n, lagMs: [] });
-      if (n < 5_000) return total;
+      // Fewer than `limit`: no more. All of them in flight: the rest waits for the next pass.
+      if (scanned < limit || n === 0) return total;
     }
   }
 

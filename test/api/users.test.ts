@@ -242,14 +242,17 @@ describeEachStore('api: users', ({ store, url }) => {
           { ...entry, canvas_id: 'cv_new', version: 2, step_id: 'wait', status: 'active', entered_at: START, exited_at: null, due_at: START + 3_600_000 },
         ])
         .execute();
-      const item = { workspace_id: id, canvas_id: 'cv_new', step_id: 'sync', entry_id: 1, profile_id: profileId, external_id: 'hist', advertiser_id: '7000000000000000001', audience_id: 'aud1', claim_count: 0, failed_attempts: 0 };
-      await db
-        .insertInto('sync_items')
+      // Sync items are members of batches (migration 0007). The add's batch synced; the remove's is pending.
+      const batch = { workspace_id: id, canvas_id: 'cv_new', step_id: 'sync', advertiser_id: '7000000000000000001', audience_id: 'aud1', failed_attempts: 0, size: 1, overridden: 0 };
+      const batches = await db
+        .insertInto('sync_batches')
         .values([
-          { ...item, action: 'add', email_sha256: HASH, phone_sha256: HASH, outcome: 'synced', reason: null, created_at: START - 500, settled_at: START },
-          { ...item, action: 'remove', idfa_sha256: HASH, outcome: 'pending', reason: null, created_at: START, settled_at: null, lease_id: 'lease-secret' },
+          { ...batch, action: 'add', outcome: 'synced', reason: null, created_at: START - 500, settled_at: START, payload: JSON.stringify({ profiles: [profileId], email: [HASH], phone: [HASH] }) },
+          { ...batch, action: 'remove', outcome: 'pending', reason: null, created_at: START, settled_at: null, due_at: START, payload: JSON.stringify({ profiles: [profileId], idfa: [HASH] }) },
         ])
+        .returning('id')
         .execute();
+      await db.insertInto('sync_members').values(batches.map((b) => ({ batch_id: Number(b.id), position: 0, profile_id: profileId, entry_id: 1 }))).execute();
 
       const res = await user(key, 'hist');
       expect(res.status).toBe(200);
@@ -263,7 +266,7 @@ describeEachStore('api: users', ({ store, url }) => {
       ]);
       expect(Object.keys(res.body)).toEqual(['profile', 'canvas_entries', 'sync_items']);
       const text = JSON.stringify(res.body);
-      for (const leak of [HASH, 'sha256', 'lease', 'workspace', 'profile_id', '"id"']) expect(text).not.toContain(leak);
+      for (const leak of [HASH, 'sha256', 'payload', 'batch', 'workspace', 'profile_id', '"id"']) expect(text).not.toContain(leak);
     });
 
     it('answers 404 for an unknown user and for another workspace’s user', async () => {

@@ -1,6 +1,7 @@
 // The launch's multi-row inserts and the sender's settles: the writes made once per user on a big launch.
 import { expect, it } from 'vitest';
 import type { NewEntry } from '../../src/store/journey-port.ts';
+import type { ClaimedBatch } from '../../src/store/sync-port.ts';
 import { describeEachStore } from '../support/databases.ts';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -38,24 +39,66 @@ describeEachStore('store: multi-row inserts with shared columns', ({ store }) =>
   });
 });
 
-describeEachStore('store: settling sync items', ({ store }) => {
-  it('a settle changes and returns only the items still pending, so a resend is counted once', async () => {
+describeEachStore('store: sync batches', ({ store }) => {
+  /** `n` users entered into a sync step at `at`, written as the executor writes them (one batch). */
+  async function enterSync(tag: string, n: number, at: number) {
+    await store().transaction((tx) => tx.upsertProfiles(`ws_${tag}`, Array.from({ length: n }, (_, i) => ({ externalId: `s-${i}`, standard: {}, custom: {} })), at));
+    const profileIds = await Promise.all(Array.from({ length: n }, async (_, i) => (await store().getProfile(`ws_${tag}`, `s-${i}`))!.id));
     const entries = await store().transaction((tx) =>
-      tx.insertEntries([1, 2, 3].map((n) => ({ workspaceId: 'ws_set', canvasId: 'cv_set', version: 1, profileId: 500 + n, externalId: `s-${n}`, stepId: 'sync', context: null, dispatchId: null })), NOW),
+      tx.insertEntries(Array.from({ length: n }, (_, i) => ({ workspaceId: `ws_${tag}`, canvasId: `cv_${tag}`, version: 1, profileId: profileIds[i]!, externalId: `s-${i}`, stepId: 'sync', context: null, dispatchId: null })), at),
     );
-    const hash = 'ab'.repeat(32);
     await store().transaction((tx) =>
-      tx.insertSyncItems(entries.map((e) => ({ workspaceId: 'ws_set', canvasId: 'cv_set', stepId: 'sync', entryId: e.id, profileId: e.profileId, externalId: `s-${e.profileId}`, advertiserId: 'adv', audienceId: 'aud_set', action: 'add', fields: ['email'], hashes: { email: hash }, outcome: 'pending', reason: null })), NOW),
+      tx.insertSyncItems(
+        entries.map((e, i) => ({ workspaceId: `ws_${tag}`, canvasId: `cv_${tag}`, stepId: 'sync', entryId: e.id, profileId: e.profileId, externalId: `s-${i}`, advertiserId: 'adv', audienceId: `aud_${tag}`, action: 'add', fields: ['email', 'phone'], hashes: i % 2 ? { email: hashOf(i) } : { email: hashOf(i), phone: hashOf(1_000 + i) }, outcome: 'pending', reason: null })),
+        at,
+      ),
     );
-    const queue = (await store().listSyncQueues()).find((q) => q.audienceId === 'aud_set')!;
-    const items = await store().readDueSyncItems({ queueId: queue.id, now: NOW, limit: 10 });
-    const [a, b, c] = items.map((i) => i.id) as [number, number, number];
+    return (await store().listSyncQueues()).find((q) => q.audienceId === `aud_${tag}`)!;
+  }
+  const hashOf = (i: number) => i.toString(16).padStart(64, '0');
+  const outcomes = async (ws: string, n: number) => Promise.all(Array.from({ length: n }, async (_, i) => (await store().listSyncItemsOfProfile(ws, `s-${i}`)).map((x) => x.outcome)));
 
-    expect(await store().transaction((tx) => tx.settleSyncItems([a, b], 'synced', null, NOW + 10))).toEqual([a, b]);
-    // The same two again with a third (a resend after a crash): only the third changes.
-    expect(await store().transaction((tx) => tx.settleSyncItems([a, b, c], 'errored', 'tiktok_rejected: x', NOW + 20))).toEqual([c]);
-    expect(await store().transaction((tx) => tx.settleSyncItems([a, b, c], 'synced', null, NOW + 30))).toEqual([]);
+  it('a settle changes only batches still pending and says how many users each settled, so a resend is counted once', async () => {
+    const queue = await enterSync('set', 3, NOW);
+    const { batches } = await store().readDueSyncBatches({ queueId: queue.id, now: NOW, limit: 10 });
+    expect(batches).toHaveLength(1);
+    const [batch] = batches as [ClaimedBatch];
+    expect(batch.users.map((u) => u.hashes)).toEqual([{ email: hashOf(0), phone: hashOf(1_000) }, { email: hashOf(1) }, { email: hashOf(2), phone: hashOf(1_002) }]);
+
+    // One user superseded: it has its own outcome, is not sent again, and is not counted with the batch.
+    expect(await store().transaction((tx) => tx.settleSyncMembers(batch.id, [1], 'not_synced', 'superseded', NOW + 5))).toBe(1);
+    expect(await store().transaction((tx) => tx.settleSyncMembers(batch.id, [1], 'not_synced', 'superseded', NOW + 6))).toBe(0);
+    expect((await store().readDueSyncBatches({ queueId: queue.id, now: NOW, limit: 10 })).batches[0]!.users.map((u) => u.position)).toEqual([0, 2]);
+    expect(await store().pendingByAudience()).toContainEqual({ workspaceId: 'ws_set', audienceId: 'aud_set', count: 2 });
+
+    expect(await store().transaction((tx) => tx.settleSyncBatches([batch.id], 'synced', null, NOW + 10))).toEqual([{ id: batch.id, count: 2 }]);
+    // The same batch again (a resend after a crash): nothing changes.
+    expect(await store().transaction((tx) => tx.settleSyncBatches([batch.id], 'errored', 'tiktok_rejected: x', NOW + 20))).toEqual([]);
+    expect(await outcomes('ws_set', 3)).toEqual([['synced'], ['not_synced'], ['synced']]);
+    expect((await store().listSyncItemsOfProfile('ws_set', 's-1'))[0]).toMatchObject({ reason: 'superseded', settledAt: NOW + 5 });
     expect((await store().ackLatencies('ws_set', 'cv_set')).sort()).toEqual([10, 10]);
     expect((await store().pendingByAudience()).filter((p) => p.audienceId === 'aud_set')).toEqual([]);
+    expect((await store().readDueSyncBatches({ queueId: queue.id, now: NOW + 30, limit: 10 })).batches).toEqual([]);
+  });
+
+  it('a read takes whole batches up to the limit; the one that would overflow splits and keeps its members, in order', async () => {
+    const queue = await enterSync('split', 7, NOW);
+    const first = await store().readDueSyncBatches({ queueId: queue.id, now: NOW, limit: 5 });
+    expect(first.batches).toEqual([]);
+    expect(first.overflow).toMatchObject({ room: 5 });
+    await store().transaction((tx) => tx.splitSyncBatch(first.overflow!.id, first.overflow!.room));
+    const head = await store().readDueSyncBatches({ queueId: queue.id, now: NOW, limit: 5 });
+    expect(head.batches.map((b) => b.users.map((u) => u.hashes.email))).toEqual([[0, 1, 2, 3, 4].map(hashOf)]);
+    const after = { dueAt: head.batches[0]!.dueAt, id: head.batches[0]!.id };
+    const tail = await store().readDueSyncBatches({ queueId: queue.id, now: NOW, limit: 5, after });
+    expect(tail.batches.map((b) => b.users.map((u) => [u.position, u.hashes.email ?? null, u.hashes.phone ?? null]))).toEqual([[[0, hashOf(5), null], [1, hashOf(6), hashOf(1_006)]]]);
+    expect(await store().pendingByAudience()).toContainEqual({ workspaceId: 'ws_split', audienceId: 'aud_split', count: 7 });
+
+    // Each part settles on its own; every user's history shows its part's outcome.
+    await store().transaction((tx) => tx.settleSyncBatches([tail.batches[0]!.id], 'errored', 'tiktok_rejected: x', NOW + 1));
+    await store().transaction((tx) => tx.settleSyncBatches([head.batches[0]!.id], 'synced', null, NOW + 2));
+    expect(await outcomes('ws_split', 7)).toEqual([...Array(5).fill(['synced']), ['errored'], ['errored']]);
+    expect(await store().transaction((tx) => tx.requeueErroredSyncItems('ws_split', 'cv_split', 'sync', NOW + 3))).toEqual([{ reason: 'tiktok_rejected: x', count: 2 }]);
+    expect(await outcomes('ws_split', 7)).toEqual([...Array(5).fill(['synced']), ['pending'], ['pending']]);
   });
 });

@@ -21,12 +21,16 @@ describeEachStore('store: user history', ({ store, url }) => {
       .values(Array.from({ length: 120 }, (_, i) => ({ ...base, workspace_id: 'ws_h', canvas_id: `cv_${i}`, entered_at: NOW + i, exited_at: NOW + i + 1 })))
       .execute();
     await db.insertInto('entries').values({ ...base, profile_id: theirs, workspace_id: 'ws_other', canvas_id: 'cv_theirs', entered_at: NOW + 999, exited_at: null }).execute();
-    const item = { step_id: 's', entry_id: 1, profile_id: base.profile_id, external_id: 'u', advertiser_id: null, audience_id: null, action: 'add', outcome: 'errored', email_sha256: 'f'.repeat(64), claim_count: 0, failed_attempts: 0 };
-    await db
-      .insertInto('sync_items')
-      .values(Array.from({ length: 105 }, (_, i) => ({ ...item, workspace_id: 'ws_h', canvas_id: `cv_${i}`, reason: 'retry_window_elapsed', created_at: NOW + i, settled_at: NOW + i })))
+    // Sync items are members of batches (migration 0007); here each batch has one member.
+    const batch = { step_id: 's', advertiser_id: null, audience_id: null, action: 'add', outcome: 'errored', failed_attempts: 0, size: 1, overridden: 0, payload: JSON.stringify({ profiles: [base.profile_id], email: ['f'.repeat(64)] }) };
+    const mine = await db
+      .insertInto('sync_batches')
+      .values(Array.from({ length: 105 }, (_, i) => ({ ...batch, workspace_id: 'ws_h', canvas_id: `cv_${i}`, reason: 'retry_window_elapsed', created_at: NOW + i, settled_at: NOW + i })))
+      .returning('id')
       .execute();
-    await db.insertInto('sync_items').values({ ...item, profile_id: theirs, workspace_id: 'ws_other', canvas_id: 'cv_theirs', reason: null, created_at: NOW + 999, settled_at: null }).execute();
+    await db.insertInto('sync_members').values(mine.map((b) => ({ batch_id: Number(b.id), position: 0, profile_id: base.profile_id, entry_id: 1 }))).execute();
+    const other = await db.insertInto('sync_batches').values({ ...batch, workspace_id: 'ws_other', canvas_id: 'cv_theirs', outcome: 'pending', reason: null, created_at: NOW + 999, settled_at: null }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('sync_members').values({ batch_id: Number(other.id), position: 0, profile_id: theirs, entry_id: 1 }).execute();
   });
   afterAll(async () => {
     await db?.destroy();

@@ -121,7 +121,7 @@ function insertSql(dialect: Dialect, table: string, columns: readonly string[], 
 }
 
 /** `column` in a list of ids of any length, as one bound parameter (SQLite: json_each; PostgreSQL: an array). */
-export function inIds(dialect: Dialect, column: 'id' | 'profile_id', ids: readonly number[]): RawBuilder<unknown> {
+export function inIds(dialect: Dialect, column: string, ids: readonly number[]): RawBuilder<unknown> {
   return dialect === 'postgres' ? sql`${sql.ref(column)} = any(${[...ids]}::bigint[])` : sql`${sql.ref(column)} in (select value from json_each(${JSON.stringify(ids)}))`;
 }
 

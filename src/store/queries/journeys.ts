@@ -3,11 +3,15 @@ import type { Entry, EntryUpdate, JourneyQueries, NewEntry, NewSyncItem, StepCou
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
 import { chunks, insertRows, inIds, type QueryContext } from './context.ts';
+import { buildPayload } from './sync-payload.ts';
 
 type EntryRow = Selectable<EntriesTable>;
 
 const ENTRY_COLUMNS = ['workspace_id', 'canvas_id', 'version', 'profile_id', 'external_id', 'step_id', 'status', 'due_at', 'step_entered_at', 'entered_at', 'exited_at', 'context', 'dispatch_id'];
-const SYNC_ITEM_COLUMNS = ['workspace_id', 'canvas_id', 'step_id', 'entry_id', 'profile_id', 'external_id', 'advertiser_id', 'audience_id', 'action', 'email_sha256', 'phone_sha256', 'idfa_sha256', 'aaid_sha256', 'outcome', 'reason', 'created_at', 'due_at', 'settled_at', 'queue_id'];
+const SYNC_BATCH_COLUMNS = ['workspace_id', 'canvas_id', 'step_id', 'queue_id', 'advertiser_id', 'audience_id', 'action', 'outcome', 'reason', 'created_at', 'due_at', 'settled_at', 'failed_attempts', 'last_error', 'size', 'overridden', 'payload'];
+const SYNC_MEMBER_COLUMNS = ['batch_id', 'position', 'profile_id', 'entry_id'];
+/** Members per batch at most: a TikTok request's rows, so a launch chunk's batch is sent whole. */
+const MAX_BATCH = 10_000;
 
 export function journeyQueries(ctx: QueryContext): JourneyQueries {
   const { db, dialect } = ctx;
@@ -155,12 +159,24 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
 
     async insertSyncItems(rows, now) {
       const queueOf = await queueIds(db, rows, now);
-      const keyOf = sameQueueKeys();
-      await insertRows(ctx, 'sync_items', SYNC_ITEM_COLUMNS, rows, (r, p) => {
-        const pending = r.outcome === 'pending';
-        const queue = pending ? (queueOf.get(keyOf(r)) ?? null) : null;
-        p.push(r.workspaceId, r.canvasId, r.stepId, r.entryId, r.profileId, r.externalId, r.advertiserId, r.audienceId, r.action, r.hashes.email ?? null, r.hashes.phone ?? null, r.hashes.idfa ?? null, r.hashes.gaid ?? null, r.outcome, r.reason, now, pending ? now : null, pending ? null : now, queue);
-      });
+      const batches = batchesOf(rows);
+      const ids = await insertRows<NewSyncItem[], { id: number }>(
+        ctx,
+        'sync_batches',
+        SYNC_BATCH_COLUMNS,
+        batches,
+        (members, p) => {
+          const r = members[0]!;
+          const pending = r.outcome === 'pending';
+          const queue = pending ? (queueOf.get(queueKey(r)) ?? null) : null;
+          const payload = buildPayload(members, pending ? r.fields : [], (m) => m.profileId, (m) => m.hashes);
+          p.push(r.workspaceId, r.canvasId, r.stepId, queue, r.advertiserId, r.audienceId, r.action, r.outcome, r.reason, now, pending ? now : null, pending ? null : now, 0, null, members.length, 0, payload);
+        },
+        'returning id',
+      );
+      const members: { batchId: number; position: number; item: NewSyncItem }[] = [];
+      batches.forEach((b, k) => b.forEach((item, position) => members.push({ batchId: Number(ids[k]!.id), position, item })));
+      await insertRows(ctx, 'sync_members', SYNC_MEMBER_COLUMNS, members, (m, p) => void p.push(m.batchId, m.position, m.item.profileId, m.item.entryId));
     },
 
     async addStepCounts(deltas) {
@@ -224,6 +240,33 @@ function sameQueueKeys(): (r: NewSyncItem) => string {
     last = r;
     return key;
   };
+}
+
+/**
+ * The items grouped into batches: one per step, queue and outcome (in first-seen order), of at most
+ * MAX_BATCH members. A batch's items come from a few steps in runs, so the group is found by comparing
+ * with the previous item before any key string is built.
+ */
+function batchesOf(rows: readonly NewSyncItem[]): NewSyncItem[][] {
+  const out: NewSyncItem[][] = [];
+  const open = new Map<string, NewSyncItem[]>();
+  let last: NewSyncItem | null = null;
+  let current: NewSyncItem[] | null = null;
+  for (const r of rows) {
+    const same = last !== null && r.canvasId === last.canvasId && r.stepId === last.stepId && r.outcome === last.outcome && r.reason === last.reason && r.fields === last.fields && r.workspaceId === last.workspaceId && r.advertiserId === last.advertiserId && r.audienceId === last.audienceId && r.action === last.action;
+    if (!same || !current || current.length >= MAX_BATCH) {
+      const key = `${queueKey(r)}|${r.canvasId}|${r.stepId}|${r.outcome}|${r.reason ?? ''}`;
+      current = open.get(key) ?? null;
+      if (!current || current.length >= MAX_BATCH) {
+        current = [];
+        open.set(key, current);
+        out.push(current);
+      }
+    }
+    current.push(r);
+    last = r;
+  }
+  return out;
 }
 
 /** The sender queue of every pending item's group, created on first use (a few groups per batch). */

@@ -1,16 +1,60 @@
 import { sql } from 'kysely';
-import { tallyBySteps, type ClaimedSyncItem, type QueueCursor, type SettledTally, type SyncField, type SyncQueries } from '../sync-port.ts';
-import { chunks, inIds, selectRows, type QueryContext } from './context.ts';
+import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type DueBatches, type QueueCursor, type SettledTally, type SyncField, type SyncQueries } from '../sync-port.ts';
+import { inIds, selectRows, type QueryContext } from './context.ts';
+import { parsePayload, slicePayload } from './sync-payload.ts';
 
-/** readDueSyncItems reads these, in this order. */
-const CLAIM_COLUMNS = ['id', 'due_at', 'canvas_id', 'step_id', 'profile_id', 'created_at', 'failed_attempts', 'email_sha256', 'phone_sha256', 'idfa_sha256', 'aaid_sha256'];
+/** readDueSyncBatches looks at this many batches' sizes per statement before it reads any payload. */
+const HEADS_PER_READ = 100;
+
+/** A row that says how many users of a (workspace, canvas, step) changed. */
+interface CountedRow {
+  workspace_id: string;
+  canvas_id: string;
+  step_id: string;
+  n: number;
+}
+
+/** What a settle adds to the steps' counts. */
+const tallies = (rows: readonly CountedRow[]): SettledTally[] => tallyBySteps(rows, (r) => ({ workspaceId: r.workspace_id, canvasId: r.canvas_id, stepId: r.step_id }), (r) => Number(r.n));
+
+/** The members a batch's own outcome covers: those without one of their own. */
+const COUNTED = sql.raw('workspace_id, canvas_id, step_id, size - overridden as n');
 
 export function syncQueries(ctx: QueryContext): SyncQueries {
   const { db, dialect } = ctx;
   const due = (queueId: number, now: number, after: QueueCursor | undefined) =>
     after ? sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now} and (due_at, id) > (${after.dueAt}, ${after.id})` : sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now}`;
 
-  const tally = (rows: readonly { workspace_id: string; canvas_id: string; step_id: string }[]) => tallyBySteps(rows, (r) => ({ workspaceId: r.workspace_id, canvasId: r.canvas_id, stepId: r.step_id }));
+  /** The payloads of `heads`, as claimed batches without the members that have their own outcome. */
+  async function claim(heads: readonly unknown[][]): Promise<ClaimedBatch[]> {
+    if (heads.length === 0) return [];
+    const ids = heads.map((h) => Number(h[0]));
+    const payloads = new Map<number, string>();
+    for (const r of await selectRows(ctx, ['id', 'payload'], sql`from sync_batches where ${inIds(dialect, 'id', ids)}`)) payloads.set(Number(r[0]), r[1] as string);
+    const overridden = heads.filter((h) => Number(h[7]) > 0).map((h) => Number(h[0]));
+    const own = new Set<string>();
+    if (overridden.length > 0) {
+      const { rows } = await sql<{ batch_id: number; position: number }>`
+        select batch_id, position from sync_members where ${inIds(dialect, 'batch_id', overridden)} and outcome is not null`.execute(db);
+      for (const r of rows) own.add(`${Number(r.batch_id)}:${Number(r.position)}`);
+    }
+    return heads.map((h): ClaimedBatch => {
+      const id = Number(h[0]);
+      const p = parsePayload(payloads.get(id) ?? '{}');
+      const users: ClaimedUser[] = [];
+      const { profiles, email, phone, idfa, gaid } = p;
+      for (let i = 0; i < profiles.length; i++) {
+        if (own.size > 0 && own.has(`${id}:${i}`)) continue;
+        const hashes: Partial<Record<SyncField, string>> = {};
+        if (email?.[i]) hashes.email = email[i]!;
+        if (phone?.[i]) hashes.phone = phone[i]!;
+        if (idfa?.[i]) hashes.idfa = idfa[i]!;
+        if (gaid?.[i]) hashes.gaid = gaid[i]!;
+        users.push({ position: i, profileId: profiles[i]!, hashes });
+      }
+      return { id, dueAt: Number(h[1]), canvasId: h[2] as string, stepId: h[3] as string, createdAt: Number(h[4]), failedAttempts: Number(h[5]), users };
+    });
+  }
 
   return {
     async listSyncQueues() {
@@ -27,51 +71,83 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
 
     async syncQueueHead(queueId, now, after) {
       const { rows } = await sql<{ due_at: number; created_at: number }>`
-        select due_at, created_at from sync_items where ${due(queueId, now, after)} order by due_at, id limit 1`.execute(db);
+        select due_at, created_at from sync_batches where ${due(queueId, now, after)} order by due_at, id limit 1`.execute(db);
       const r = rows[0];
       return r ? { dueAt: Number(r.due_at), createdAt: Number(r.created_at) } : null;
     },
 
-    async readDueSyncItems({ queueId, now, limit, after }) {
-      const rows = await selectRows(ctx, CLAIM_COLUMNS, sql`from sync_items where ${due(queueId, now, after)} order by due_at, id limit ${limit}`);
-      return rows.map((r): ClaimedSyncItem => {
-        const hashes: ClaimedSyncItem['hashes'] = {};
-        if (r[7]) hashes.email = r[7] as string;
-        if (r[8]) hashes.phone = r[8] as string;
-        if (r[9]) hashes.idfa = r[9] as string;
-        if (r[10]) hashes.gaid = r[10] as string;
-        return { id: Number(r[0]), dueAt: Number(r[1]), canvasId: r[2] as string, stepId: r[3] as string, profileId: Number(r[4]), createdAt: Number(r[5]), failedAttempts: Number(r[6]), hashes };
-      });
-    },
-
-    async settleSyncItems(ids, outcome, reason, now) {
-      if (ids.length === 0) return [];
-      // Ten thousand ids as one parameter: one statement per settle instead of twenty.
-      const settle = (returning: boolean) => sql<{ id: number }>`
-        update sync_items set outcome = ${outcome}, reason = ${reason}, settled_at = ${now}, due_at = null
-        where outcome = 'pending' and ${inIds(dialect, 'id', ids)}${returning ? sql` returning id` : sql``}`.execute(db);
-      if (dialect === 'sqlite') {
-        // Nearly always every id is still pending, and SQLite's RETURNING costs as much as a sixth of
-        // the UPDATE (standalone, 1M items: 2.8 → 2.4 s). Try without; when some had already settled
-        // (a resend after a crash), undo and ask which. The caller's transaction holds the only writer.
-        await sql`savepoint settle`.execute(db);
-        const all = await settle(false);
-        if (Number(all.numAffectedRows) === ids.length) {
-          await sql`release settle`.execute(db);
-          return [...ids];
+    async readDueSyncBatches({ queueId, now, limit, after }) {
+      // Sizes first (a few integers a batch), payloads only of the batches taken.
+      const taken: unknown[][] = [];
+      let users = 0;
+      let cursor = after;
+      let overflow: DueBatches['overflow'];
+      for (;;) {
+        const heads = await selectRows(ctx, ['id', 'due_at', 'canvas_id', 'step_id', 'created_at', 'failed_attempts', 'size', 'overridden'], sql`from sync_batches where ${due(queueId, now, cursor)} order by due_at, id limit ${HEADS_PER_READ}`);
+        let full = false;
+        for (const h of heads) {
+          const n = Number(h[6]) - Number(h[7]);
+          if (users + n > limit) {
+            if (users < limit) overflow = { id: Number(h[0]), room: limit - users };
+            full = true;
+            break;
+          }
+          taken.push(h);
+          users += n;
         }
-        await sql`rollback to settle`.execute(db);
-        await sql`release settle`.execute(db);
+        if (full || heads.length < HEADS_PER_READ) break;
+        const last = heads[heads.length - 1]!;
+        cursor = { dueAt: Number(last[1]), id: Number(last[0]) };
       }
-      const { rows } = await settle(true);
-      return rows.map((r) => Number(r.id));
+      const batches = await claim(taken);
+      return overflow ? { batches, overflow } : { batches };
     },
 
-    async rescheduleSyncItems(ids, p) {
-      if (ids.length === 0) return 0;
+    async splitSyncBatch(batchId, keep) {
+      const row = await db.selectFrom('sync_batches').selectAll().where('id', '=', batchId).where('outcome', '=', 'pending').executeTakeFirst();
+      if (!row || keep <= 0 || keep >= Number(row.size)) return;
+      const { rows: own } = await sql<{ n: number }>`
+        select count(*) as n from sync_members where batch_id = ${batchId} and position >= ${keep} and outcome is not null`.execute(db);
+      const tailOwn = Number(own[0]?.n ?? 0);
+      const payload = parsePayload(row.payload);
+      const { id: _id, ...rest } = row;
+      const tail = await db
+        .insertInto('sync_batches')
+        .values({ ...rest, size: Number(row.size) - keep, overridden: tailOwn, payload: slicePayload(payload, keep, Number(row.size)) })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await db
+        .updateTable('sync_batches')
+        .set({ size: keep, overridden: Number(row.overridden) - tailOwn, payload: slicePayload(payload, 0, keep) })
+        .where('id', '=', batchId)
+        .execute();
+      await sql`update sync_members set batch_id = ${Number(tail.id)}, position = position - ${keep} where batch_id = ${batchId} and position >= ${keep}`.execute(db);
+    },
+
+    async settleSyncBatches(batchIds, outcome, reason, now) {
+      if (batchIds.length === 0) return [];
+      const { rows } = await sql<{ id: number; n: number }>`
+        update sync_batches set outcome = ${outcome}, reason = ${reason}, settled_at = ${now}, due_at = null
+        where outcome = 'pending' and ${inIds(dialect, 'id', batchIds)} returning id, size - overridden as n`.execute(db);
+      return rows.map((r) => ({ id: Number(r.id), count: Number(r.n) }));
+    },
+
+    async settleSyncMembers(batchId, positions, outcome, reason, now) {
+      if (positions.length === 0) return 0;
       const r = await sql`
-        update sync_items set due_at = ${p.dueAt}, last_error = ${p.lastError}, failed_attempts = failed_attempts + ${p.failed ? 1 : 0}
-        where outcome = 'pending' and ${inIds(dialect, 'id', ids)}`.execute(db);
+        update sync_members set outcome = ${outcome}, reason = ${reason}, settled_at = ${now}
+        where batch_id = ${batchId} and outcome is null and ${inIds(dialect, 'position', positions)}
+        and exists (select 1 from sync_batches where id = ${batchId} and outcome = 'pending')`.execute(db);
+      const n = Number(r.numAffectedRows ?? 0);
+      if (n > 0) await sql`update sync_batches set overridden = overridden + ${n} where id = ${batchId}`.execute(db);
+      return n;
+    },
+
+    async rescheduleSyncBatches(batchIds, p) {
+      if (batchIds.length === 0) return 0;
+      const r = await sql`
+        update sync_batches set due_at = ${p.dueAt}, last_error = ${p.lastError}, failed_attempts = failed_attempts + ${p.failed ? 1 : 0}
+        where outcome = 'pending' and ${inIds(dialect, 'id', batchIds)}`.execute(db);
       return Number(r.numAffectedRows ?? 0);
     },
 
@@ -79,70 +155,64 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       const opposite = action === 'add' ? 'remove' : 'add';
       const found = new Map<number, number>();
       if (profileIds.length === 0) return found;
-      // By sync_items_profile_id_idx: a user has few items, so the other conditions filter a handful of
-      // rows. On SQLite a unary + keeps the planner off the pending-age index, which can match everything.
+      // By sync_members_profile_idx: a user has few items, so the other conditions filter a handful of
+      // rows. On SQLite a unary + keeps the planner off the batches' pending indexes, which can match everything.
       const plus = dialect === 'sqlite' ? sql.raw('+') : sql.raw('');
       const { rows } = await sql<{ profile_id: number; created_at: number }>`
-        select profile_id, created_at from sync_items
-        where ${inIds(dialect, 'profile_id', profileIds)} and ${plus}outcome = 'pending' and audience_id = ${audienceId} and workspace_id = ${workspaceId} and action = ${opposite} and ${plus}created_at >= ${after}`.execute(db);
+        select m.profile_id, b.created_at from sync_members m join sync_batches b on b.id = m.batch_id
+        where ${inIds(dialect, 'm.profile_id', profileIds)} and m.outcome is null and ${plus}b.outcome = 'pending' and b.audience_id = ${audienceId}
+        and b.workspace_id = ${workspaceId} and b.action = ${opposite} and ${plus}b.created_at >= ${after}`.execute(db);
       for (const r of rows) found.set(Number(r.profile_id), Math.max(found.get(Number(r.profile_id)) ?? 0, Number(r.created_at)));
       return found;
     },
 
     async errorAudienceItems(workspaceId, audienceId, reason, now) {
-      const rows = await db
-        .updateTable('sync_items')
-        .set({ outcome: 'errored', reason, settled_at: now, due_at: null, lease_id: null, lease_expires_at: null })
-        .where('workspace_id', '=', workspaceId)
-        .where('audience_id', '=', audienceId)
-        .where('outcome', '=', 'pending')
-        .returning(['workspace_id', 'canvas_id', 'step_id'])
-        .execute();
-      return tally(rows);
+      const { rows } = await sql<CountedRow>`
+        update sync_batches set outcome = 'errored', reason = ${reason}, settled_at = ${now}, due_at = null
+        where workspace_id = ${workspaceId} and audience_id = ${audienceId} and outcome = 'pending' returning ${COUNTED}`.execute(db);
+      return tallies(rows);
     },
 
     async requeueErroredSyncItems(workspaceId, canvasId, stepId, now) {
-      const rows = await db
-        .updateTable('sync_items')
+      const step = sql`workspace_id = ${workspaceId} and canvas_id = ${canvasId} and step_id = ${stepId} and outcome = 'errored' and queue_id is not null`;
+      // Reason by reason: RETURNING shows the row after the update, whose reason is gone, and the counts
+      // to take back are per reason. Each UPDATE counts only the rows it changed.
+      const { rows: reasons } = await sql<{ reason: string | null }>`select distinct reason from sync_batches where ${step}`.execute(db);
+      const out: { reason: string; count: number }[] = [];
+      for (const { reason } of reasons) {
         // A fresh window: the retry counts from the moment an admin asked for it, not from entry.
-        .set({ outcome: 'pending', reason: null, settled_at: null, due_at: now, created_at: now, failed_attempts: 0, last_error: null, lease_id: null, lease_expires_at: null })
-        .where('workspace_id', '=', workspaceId)
-        .where('canvas_id', '=', canvasId)
-        .where('step_id', '=', stepId)
-        .where('outcome', '=', 'errored')
-        .where('queue_id', 'is not', null)
-        .returning('reason')
-        .execute();
-      const byReason = new Map<string, number>();
-      for (const r of rows) byReason.set(r.reason ?? '', (byReason.get(r.reason ?? '') ?? 0) + 1);
-      return [...byReason].map(([reason, count]) => ({ reason, count }));
+        const { rows } = await sql<{ n: number }>`
+          update sync_batches set outcome = 'pending', reason = null, settled_at = null, due_at = ${now}, created_at = ${now}, failed_attempts = 0, last_error = null
+          where ${step} and ${reason === null ? sql`reason is null` : sql`reason = ${reason}`} returning size - overridden as n`.execute(db);
+        const count = rows.reduce((sum, r) => sum + Number(r.n), 0);
+        if (count > 0) out.push({ reason: reason ?? '', count });
+      }
+      return out;
     },
 
     async ackLatencies(workspaceId, canvasId) {
       const rows = await db
-        .selectFrom('sync_items as s')
-        .innerJoin('entries as e', 'e.id', 's.entry_id')
-        .select(['s.settled_at', 'e.entered_at'])
-        .where('s.workspace_id', '=', workspaceId)
-        .where('s.canvas_id', '=', canvasId)
-        .where('s.outcome', '=', 'synced')
+        .selectFrom('sync_batches as b')
+        .innerJoin('sync_members as m', 'm.batch_id', 'b.id')
+        .innerJoin('entries as e', 'e.id', 'm.entry_id')
+        .select(['b.settled_at', 'e.entered_at'])
+        .where('b.workspace_id', '=', workspaceId)
+        .where('b.canvas_id', '=', canvasId)
+        .where('b.outcome', '=', 'synced')
+        .where('m.outcome', 'is', null)
         .execute();
       return rows.map((r) => Number(r.settled_at) - Number(r.entered_at));
     },
 
     async pendingByAudience() {
-      const rows = await db
-        .selectFrom('sync_items')
-        .select((eb) => ['workspace_id', 'audience_id', eb.fn.countAll().as('n')])
-        .where('outcome', '=', 'pending')
-        .groupBy(['workspace_id', 'audience_id'])
-        .execute();
+      const { rows } = await sql<{ workspace_id: string; audience_id: string | null; n: number }>`
+        select workspace_id, audience_id, sum(size - overridden) as n from sync_batches where outcome = 'pending' group by workspace_id, audience_id`.execute(db);
       return rows.map((r) => ({ workspaceId: r.workspace_id, audienceId: r.audience_id ?? '', count: Number(r.n) }));
     },
 
-    async errorExpiredSyncItems({ createdBefore, now, limit, reasonFor, skip }) {
+    async errorExpiredSyncBatches({ createdBefore, now, limit, reasonFor, skip }) {
       const { rows: expired } = await sql<{ id: number; workspace_id: string }>`
-        select id, workspace_id from sync_items
+        select id, workspace_id from sync_batches
         where outcome = 'pending' and created_at < ${createdBefore}
         order by created_at limit ${limit}`.execute(db);
       const byReason = new Map<string, number[]>();
@@ -155,18 +225,12 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       }
       const out: (SettledTally & { reason: string })[] = [];
       for (const [reason, ids] of byReason) {
-        for (const part of chunks(ids)) {
-          const rows = await db
-            .updateTable('sync_items')
-            .set({ outcome: 'errored', reason, settled_at: now, due_at: null, lease_id: null, lease_expires_at: null })
-            .where('outcome', '=', 'pending')
-            .where('id', 'in', part)
-            .returning(['workspace_id', 'canvas_id', 'step_id'])
-            .execute();
-          for (const t of tally(rows)) out.push({ ...t, reason });
-        }
+        const { rows } = await sql<CountedRow>`
+          update sync_batches set outcome = 'errored', reason = ${reason}, settled_at = ${now}, due_at = null
+          where outcome = 'pending' and ${inIds(dialect, 'id', ids)} returning ${COUNTED}`.execute(db);
+        for (const t of tallies(rows)) out.push({ ...t, reason });
       }
-      return out;
+      return { scanned: expired.length, tallies: out };
     },
   };
 }

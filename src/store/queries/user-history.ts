@@ -1,6 +1,6 @@
 /**
  * A profile's history as `GET /api/users/{external_id}` shows it: its canvas entries and its sync
- * items, found by the profile's id (entries_profile_canvas_idx, sync_items_profile_id_idx; migration 0006). Sync items are read without their hashes: the
+ * items, found by the profile's id (entries_profile_canvas_idx, sync_members_profile_idx). Sync items are read without their hashes: the
  * hashed identifiers never leave the store through this module.
  */
 import type { ProfileEntry, ProfileSyncItem, UserHistoryQueries } from '../port.ts';
@@ -36,28 +36,33 @@ export function userHistoryQueries({ db }: QueryContext): UserHistoryQueries {
       );
     },
     async listSyncItemsOfProfile(workspaceId, externalId, limit) {
+      // A member's outcome is its batch's unless it has its own (migration 0007).
       const rows = await db
-        .selectFrom('sync_items')
-        .select(['canvas_id', 'step_id', 'advertiser_id', 'audience_id', 'action', 'outcome', 'reason', 'created_at', 'settled_at'])
-        .where('workspace_id', '=', workspaceId)
-        .where('profile_id', '=', profileId(workspaceId, externalId))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
+        .selectFrom('sync_members as m')
+        .innerJoin('sync_batches as b', 'b.id', 'm.batch_id')
+        .select(['b.canvas_id', 'b.step_id', 'b.advertiser_id', 'b.audience_id', 'b.action', 'b.outcome', 'b.reason', 'b.created_at', 'b.settled_at', 'm.outcome as own_outcome', 'm.reason as own_reason', 'm.settled_at as own_settled_at'])
+        .where('b.workspace_id', '=', workspaceId)
+        .where('m.profile_id', '=', profileId(workspaceId, externalId))
+        .orderBy('b.created_at', 'desc')
+        .orderBy('m.batch_id', 'desc')
+        .orderBy('m.position', 'desc')
         .limit(bounded(limit))
         .execute();
-      return rows.map(
-        (r): ProfileSyncItem => ({
+      return rows.map((r): ProfileSyncItem => {
+        const own = r.own_outcome !== null;
+        const settledAt = own ? r.own_settled_at : r.settled_at;
+        return {
           canvasId: r.canvas_id,
           stepId: r.step_id,
           advertiserId: r.advertiser_id,
           audienceId: r.audience_id,
           action: r.action,
-          outcome: r.outcome,
-          reason: r.reason,
+          outcome: own ? r.own_outcome! : r.outcome,
+          reason: own ? r.own_reason : r.reason,
           createdAt: Number(r.created_at),
-          settledAt: r.settled_at === null ? null : Number(r.settled_at),
-        }),
-      );
+          settledAt: settledAt === null ? null : Number(settledAt),
+        };
+      });
     },
   };
 }
