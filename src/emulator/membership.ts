@@ -6,16 +6,17 @@
  * mean a million timestamps), each audience keeps its size after every applied request, so the delayed
  * size is exact at request granularity: the size after the last request applied at least `delayMs` ago.
  */
+import { DigestSet } from './digest-set.ts';
 import type { Audience } from './state.ts';
 import type { IdSchema, MappingRequest } from './mapping.ts';
 
 /** "Size display: shown only after it reaches ~1,000" (reference §6). */
 export const COVER_THRESHOLD = 1_000;
 
-function setOf(audience: Audience, schema: IdSchema): Set<string> {
+function setOf(audience: Audience, schema: IdSchema): DigestSet {
   let set = audience.members.get(schema);
   if (!set) {
-    set = new Set();
+    set = new DigestSet(schema.endsWith('_MD5') ? 16 : 32);
     audience.members.set(schema, set);
   }
   return set;
@@ -23,7 +24,7 @@ function setOf(audience: Audience, schema: IdSchema): Set<string> {
 
 /**
  * Adds or removes every identifier of the request. `audiences` must hold exactly the audiences the request
- * names (checked beforehand). Hashes are stored lowercased so that case never makes two members of one user.
+ * names (checked beforehand). Hashes are stored as bytes, so that case never makes two members of one user.
  * Deleting an identifier that is not a member is a no-op (reference §3.5, INFERRED).
  */
 export function applyMapping(
@@ -34,13 +35,13 @@ export function applyMapping(
 ): void {
   const add = req.action === 'add';
   // The target Set per (audience, column), looked up once per request rather than once per cell.
-  const setsByAudience = new Map<string, Set<string>[]>();
+  const setsByAudience = new Map<string, DigestSet[]>();
   for (const [id, audience] of audiences) setsByAudience.set(id, req.schemas.map((s) => setOf(audience, s)));
   for (const row of req.rows) {
     for (let c = 0; c < req.schemas.length; c++) {
       const cell = row[c]!;
       if (cell.id === undefined) continue;
-      const id = cell.id.toLowerCase();
+      const id = cell.id;
       for (const audienceId of cell.audience_ids!) {
         const set = setsByAudience.get(audienceId)![c]!;
         if (add) set.add(id);

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
+import type { DigestSet } from './digest-set.ts';
 import type { IdSchema } from './mapping.ts';
 
 export interface App {
@@ -47,8 +48,8 @@ export interface Audience {
   name: string;
   createTime: number;
   deleted: boolean;
-  /** Hashes (lowercase hex) per id_schema; a Set per schema so that adds are idempotent. */
-  members: Map<IdSchema, Set<string>>;
+  /** Hashes per id_schema; a set per schema so that adds are idempotent. */
+  members: Map<IdSchema, DigestSet>;
   /** Distinct identifiers now, summed over schemas. */
   size: number;
   /** (time, size) after each applied mapping, kept only as far back as cover_num's delay needs. */
