@@ -8,7 +8,8 @@
 export class DigestSet {
   /** Slots of `words` 32-bit words each. */
   private table: Int32Array;
-  private full: Uint8Array;
+  /** Per slot, its digest's hash (never 0), or 0 when the slot is empty: probes and growth read only this. */
+  private hashes: Int32Array;
   private readonly words: number;
   private readonly scratch: Buffer;
   private readonly scratchWords: Int32Array;
@@ -20,7 +21,7 @@ export class DigestSet {
     this.scratchWords = new Int32Array(this.words);
     this.scratch = Buffer.from(this.scratchWords.buffer);
     this.table = new Int32Array(1024 * this.words);
-    this.full = new Uint8Array(1024);
+    this.hashes = new Int32Array(1024);
   }
 
   get size(): number {
@@ -29,91 +30,86 @@ export class DigestSet {
 
   /** Adds a digest (hex of exactly `bytes` × 2 characters, as validated by the caller). True if it was new. */
   add(hex: string): boolean {
-    this.decode(hex);
-    if ((this.count + 1) * 2 > this.full.length) this.grow();
-    const slot = this.find();
-    if (this.full[slot]) return false;
-    this.table.set(this.scratchWords, slot * this.words);
-    this.full[slot] = 1;
+    const h = this.decode(hex);
+    if ((this.count + 1) * 2 > this.hashes.length) this.grow();
+    const slot = this.find(h);
+    if (this.hashes[slot] !== 0) return false;
+    const base = slot * this.words;
+    for (let i = 0; i < this.words; i++) this.table[base + i] = this.scratchWords[i]!;
+    this.hashes[slot] = h;
     this.count++;
     return true;
   }
 
   has(hex: string): boolean {
-    this.decode(hex);
-    return this.full[this.find()] === 1;
+    return this.hashes[this.find(this.decode(hex))] !== 0;
   }
 
   /** Removes a digest. True if it was a member. */
   delete(hex: string): boolean {
-    this.decode(hex);
-    let hole = this.find();
-    if (!this.full[hole]) return false;
-    // Backward shift: move later entries of the probe run into the hole when their home allows it.
-    const mask = this.full.length - 1;
-    for (let next = (hole + 1) & mask; this.full[next]; next = (next + 1) & mask) {
-      const home = this.homeOf(next);
-      const between = hole <= next ? home > hole && home <= next : home > hole || home <= next;
-      if (between) continue;
+    let hole = this.find(this.decode(hex));
+    if (this.hashes[hole] === 0) return false;
+    // Backward shift: move later entries of the probe run into the hole unless their home lies after it.
+    const mask = this.hashes.length - 1;
+    for (let next = (hole + 1) & mask; this.hashes[next] !== 0; next = (next + 1) & mask) {
+      const home = this.hashes[next]! & mask;
+      const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
+      if (stays) continue;
       this.table.copyWithin(hole * this.words, next * this.words, (next + 1) * this.words);
+      this.hashes[hole] = this.hashes[next]!;
       hole = next;
     }
-    this.full[hole] = 0;
+    this.hashes[hole] = 0;
     this.count--;
     return true;
   }
 
   *[Symbol.iterator](): IterableIterator<string> {
     const bytes = Buffer.from(this.table.buffer, this.table.byteOffset, this.table.byteLength);
-    for (let slot = 0; slot < this.full.length; slot++) if (this.full[slot]) yield bytes.toString('hex', slot * this.bytes, (slot + 1) * this.bytes);
+    for (let slot = 0; slot < this.hashes.length; slot++) if (this.hashes[slot] !== 0) yield bytes.toString('hex', slot * this.bytes, (slot + 1) * this.bytes);
   }
 
-  private decode(hex: string): void {
+  /** Decodes into the scratch words and returns their hash. */
+  private decode(hex: string): number {
     if (this.scratch.write(hex, 0, this.bytes, 'hex') !== this.bytes) throw new RangeError(`not ${this.bytes * 2} hex characters`);
+    return hash(this.scratchWords, 0, this.words);
   }
 
-  /** The slot holding the scratch digest, or the empty slot where it would go. */
-  private find(): number {
-    const mask = this.full.length - 1;
+  /** The slot holding the scratch digest (hash `h`), or the empty slot where it would go. */
+  private find(h: number): number {
+    const mask = this.hashes.length - 1;
     const w = this.words;
-    const key = this.scratchWords;
-    for (let slot = hash(key) & mask; ; slot = (slot + 1) & mask) {
-      if (!this.full[slot]) return slot;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const stored = this.hashes[slot]!;
+      if (stored === 0) return slot;
+      if (stored !== h) continue;
       const base = slot * w;
-      let same = true;
-      for (let i = 0; i < w; i++) {
-        if (this.table[base + i] !== key[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return slot;
+      let i = 0;
+      while (i < w && this.table[base + i] === this.scratchWords[i]) i++;
+      if (i === w) return slot;
     }
   }
 
-  private homeOf(slot: number): number {
-    return hash(this.table.subarray(slot * this.words, (slot + 1) * this.words)) & (this.full.length - 1);
-  }
-
   private grow(): void {
-    const { table, full, words } = this;
-    this.table = new Int32Array(full.length * 2 * words);
-    this.full = new Uint8Array(full.length * 2);
-    const mask = this.full.length - 1;
-    for (let slot = 0; slot < full.length; slot++) {
-      if (!full[slot]) continue;
-      const entry = table.subarray(slot * words, (slot + 1) * words);
-      let to = hash(entry) & mask;
-      while (this.full[to]) to = (to + 1) & mask;
-      this.table.set(entry, to * words);
-      this.full[to] = 1;
+    const { table, hashes, words } = this;
+    this.table = new Int32Array(hashes.length * 2 * words);
+    this.hashes = new Int32Array(hashes.length * 2);
+    const mask = this.hashes.length - 1;
+    // By the stored hashes, word by word: a million-member audience grows through every size.
+    for (let slot = 0; slot < hashes.length; slot++) {
+      const h = hashes[slot]!;
+      if (h === 0) continue;
+      let to = h & mask;
+      while (this.hashes[to] !== 0) to = (to + 1) & mask;
+      for (let i = 0, from = slot * words, base = to * words; i < words; i++) this.table[base + i] = table[from + i]!;
+      this.hashes[to] = h;
     }
   }
 }
 
-/** Mixes every word: test digests are not always random (`00…01`, `ff…ff`), real ones are. */
-function hash(words: Int32Array): number {
+/** Mixes every word (test digests are not always random: `00…01`, `ff…ff`); never 0, which marks an empty slot. */
+function hash(words: Int32Array, from: number, count: number): number {
   let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193) ^ (h >>> 15);
-  return (h ^ (h >>> 16)) >>> 0;
+  for (let i = from; i < from + count; i++) h = Math.imul(h ^ words[i]!, 0x01000193) ^ (h >>> 15);
+  return h ^ (h >>> 16) || 1;
 }
