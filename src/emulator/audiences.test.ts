@@ -42,6 +42,11 @@ describe('create', () => {
     ]);
   });
 
+  it('reads a body that is not ASCII as UTF-8 (mapping bodies, all ASCII, take a faster path)', async () => {
+    const id = await createAudience(emu, token, 'Clientes fiéis 🎯 東京');
+    expect((await getOne(id)).data.list![0]!.audience_details).toMatchObject({ name: 'Clientes fiéis 🎯 東京' });
+  });
+
   it('truncates names longer than 70 characters to 67 + "..."', async () => {
     const long = 'x'.repeat(60) + 'abcdefghijk'; // 71
     const exact = 'y'.repeat(70);

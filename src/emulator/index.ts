@@ -6,6 +6,7 @@
  * It imports nothing from `partners/`: it is an independent reading of the wire contract, so that a
  * client's misreading shows up as a failure here instead of being mirrored.
  */
+import { isAscii } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import formbody from '@fastify/formbody';
@@ -52,11 +53,16 @@ export interface RunningEmulator {
 /** "Request bodies up to 10 MB accepted" (spec §6): a full 10,000-row, 4-schema mapping is about 4.5 MB. */
 const BODY_LIMIT = 10 * 1024 * 1024;
 
-/** Plain JSON.parse (mapping bodies are megabytes); an empty body reads as "no body" rather than an error. */
+/**
+ * Plain JSON.parse (mapping bodies are megabytes); an empty body reads as "no body" rather than an error.
+ * An all-ASCII body (every mapping body: hex and digits) is read as Latin-1, which is the same text for
+ * ASCII and copies bytes instead of decoding UTF-8 (that decoding was 2.9 s of the emulator's 1M benchmark).
+ */
 function useJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
-    const text = body as string;
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    const bytes = body as Buffer;
+    const text = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
     if (text.trim() === '') return done(null, undefined);
     try {
       done(null, JSON.parse(text));
