@@ -298,7 +298,8 @@ const m0006: Migration = {
  * write, holding its users' hashed identifiers packed, and one narrow `sync_members` row per user for
  * the user's history, the add/remove collapse and latencies. A batch's outcome is every member's unless
  * the member has its own (superseded users). Settling 10,000 users is one row, not 10,000 (standalone,
- * 1M users: SQLite writes, reads and settles 10.1 → 2.9 s). Existing items become batches of one.
+ * 1M users: SQLite writes, reads and settles 10.1 → 2.9 s). Existing items become batches of one, their
+ * payload in JSON (store/queries/sync-payload.ts reads both that and the packed form).
  */
 function m0007(dialect: Dialect): Migration {
   return {
@@ -322,7 +323,7 @@ function m0007(dialect: Dialect): Migration {
         .addColumn('size', 'integer', (c) => c.notNull())
         // Members with an outcome of their own (not the batch's): they are not sent and not counted with it.
         .addColumn('overridden', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('payload', dialect === 'sqlite' ? 'blob' : 'bytea', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('sync_batches_queue_idx').on('sync_batches').columns(['queue_id', 'due_at', 'id']).where(sql.ref('outcome'), '=', 'pending').execute();
       await db.schema.createIndex('sync_batches_pending_age_idx').on('sync_batches').columns(['created_at']).where(sql.ref('outcome'), '=', 'pending').execute();
@@ -344,8 +345,8 @@ function m0007(dialect: Dialect): Migration {
 
       const payload =
         dialect === 'sqlite'
-          ? sql`json_object('profiles', json_array(profile_id), 'email', json_array(email_sha256), 'phone', json_array(phone_sha256), 'idfa', json_array(idfa_sha256), 'gaid', json_array(aaid_sha256))`
-          : sql`json_build_object('profiles', json_build_array(profile_id), 'email', json_build_array(email_sha256), 'phone', json_build_array(phone_sha256), 'idfa', json_build_array(idfa_sha256), 'gaid', json_build_array(aaid_sha256))::text`;
+          ? sql`cast(json_object('profiles', json_array(profile_id), 'email', json_array(email_sha256), 'phone', json_array(phone_sha256), 'idfa', json_array(idfa_sha256), 'gaid', json_array(aaid_sha256)) as blob)`
+          : sql`convert_to(json_build_object('profiles', json_build_array(profile_id), 'email', json_build_array(email_sha256), 'phone', json_build_array(phone_sha256), 'idfa', json_build_array(idfa_sha256), 'gaid', json_build_array(aaid_sha256))::text, 'UTF8')`;
       await sql`insert into sync_batches (id, workspace_id, canvas_id, step_id, queue_id, advertiser_id, audience_id, action, outcome, reason, created_at, due_at, settled_at, failed_attempts, last_error, size, overridden, payload)
         select id, workspace_id, canvas_id, step_id, queue_id, advertiser_id, audience_id, action, outcome, reason, created_at, due_at, settled_at, failed_attempts, last_error, 1, 0, ${payload} from sync_items`.execute(db);
       await sql`insert into sync_members (batch_id, position, profile_id, entry_id) select id, 0, profile_id, entry_id from sync_items`.execute(db);

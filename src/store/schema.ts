@@ -145,8 +145,8 @@ export interface SyncBatchesTable {
   size: number;
   /** How many members have an outcome of their own. */
   overridden: number;
-  /** JSON: `profiles` and each field's hashes (null where a user has none), in member order. */
-  payload: string;
+  /** The members' profile ids and hashes, packed (store/queries/sync-payload.ts). */
+  payload: Uint8Array | string;
 }
 
 /** One user in a batch; `outcome` set only when it differs from the batch's (superseded). */

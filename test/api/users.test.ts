@@ -247,8 +247,8 @@ describeEachStore('api: users', ({ store, url }) => {
       const batches = await db
         .insertInto('sync_batches')
         .values([
-          { ...batch, action: 'add', outcome: 'synced', reason: null, created_at: START - 500, settled_at: START, payload: JSON.stringify({ profiles: [profileId], email: [HASH], phone: [HASH] }) },
-          { ...batch, action: 'remove', outcome: 'pending', reason: null, created_at: START, settled_at: null, due_at: START, payload: JSON.stringify({ profiles: [profileId], idfa: [HASH] }) },
+          { ...batch, action: 'add', outcome: 'synced', reason: null, created_at: START - 500, settled_at: START, payload: Buffer.from(JSON.stringify({ profiles: [profileId], email: [HASH], phone: [HASH] })) },
+          { ...batch, action: 'remove', outcome: 'pending', reason: null, created_at: START, settled_at: null, due_at: START, payload: Buffer.from(JSON.stringify({ profiles: [profileId], idfa: [HASH] })) },
         ])
         .returning('id')
         .execute();

@@ -1,6 +1,12 @@
 /**
- * A sync batch's payload (migration 0007): its members' profile ids and hashed identifiers as one JSON
- * text, column by column, so that writing and reading 10,000 users is one value, not 40,000.
+ * A sync batch's payload (migration 0007): its members' profile ids and hashed identifiers as one value,
+ * so that writing and reading 10,000 users is one column, not 40,000.
+ *
+ * Packed form (what Cohort writes): a version byte (1), the member count (u32), a bit per field present
+ * (email, phone, idfa, gaid), the profile ids (f64 each), then per field present a bitmap of the members
+ * who have it and their 32-byte digests in member order. Bytes instead of hex text halve what SQLite
+ * writes and bind without transcoding (standalone: 290 MB as text 1.1 s, as bytes 0.4 s).
+ * JSON form (`{"profiles": [...], "email": [...]}`): batches converted from earlier sync items; read only.
  */
 import type { SyncField } from '../sync-port.ts';
 
@@ -13,26 +19,86 @@ export interface SyncPayload {
   gaid?: (string | null)[];
 }
 
-export function parsePayload(text: string): SyncPayload {
-  const p = JSON.parse(text) as Partial<SyncPayload>;
-  return { ...p, profiles: p.profiles ?? [] };
-}
-
-/** Members `start` to `end` (exclusive) of a payload, as JSON text. */
-export function slicePayload(p: SyncPayload, start: number, end: number): string {
-  const out: SyncPayload = { profiles: p.profiles.slice(start, end) };
-  for (const f of FIELDS) {
-    const column = p[f];
-    if (column) out[f] = column.slice(start, end);
-  }
-  return JSON.stringify(out);
-}
-
 const FIELDS: readonly SyncField[] = ['email', 'phone', 'idfa', 'gaid'];
+const VERSION = 1;
+const DIGEST = 32; // SHA-256
+const HEADER = 6; // version, count, field bits
 
-/** The payload of members given as (profile id, hashes), sending `fields`. */
-export function buildPayload<T>(members: readonly T[], fields: readonly SyncField[], profileOf: (m: T) => number, hashesOf: (m: T) => Partial<Record<SyncField, string>>): string {
-  const out: SyncPayload = { profiles: members.map(profileOf) };
-  for (const f of fields) out[f] = members.map((m) => hashesOf(m)[f] ?? null);
-  return JSON.stringify(out);
+/** Reads either form. */
+export function parsePayload(value: Uint8Array | string): SyncPayload {
+  const bytes = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (bytes[0] !== VERSION) {
+    const p = JSON.parse(bytes.toString('utf8')) as Partial<SyncPayload>;
+    return { ...p, profiles: p.profiles ?? [] };
+  }
+  const n = bytes.readUInt32LE(1);
+  const mask = bytes[5]!;
+  const profiles = new Array<number>(n);
+  let at = HEADER;
+  for (let i = 0; i < n; i++, at += 8) profiles[i] = bytes.readDoubleLE(at);
+  const out: SyncPayload = { profiles };
+  const bitmapBytes = Math.ceil(n / 8);
+  FIELDS.forEach((f, k) => {
+    if (!(mask & (1 << k))) return;
+    const bitmap = at;
+    at += bitmapBytes;
+    const column = new Array<string | null>(n);
+    for (let i = 0; i < n; i++) {
+      if (bytes[bitmap + (i >> 3)]! & (1 << (i & 7))) {
+        column[i] = bytes.toString('hex', at, at + DIGEST);
+        at += DIGEST;
+      } else column[i] = null;
+    }
+    out[f] = column;
+  });
+  return out;
+}
+
+/** The packed form of members given as (profile id, hashes), sending `fields` (each hash 64 hex digits). */
+export function buildPayload<T>(members: readonly T[], fields: readonly SyncField[], profileOf: (m: T) => number, hashesOf: (m: T) => Partial<Record<SyncField, string>>): Buffer {
+  const n = members.length;
+  const bitmapBytes = Math.ceil(n / 8);
+  let size = HEADER + n * 8;
+  for (const f of fields) {
+    size += bitmapBytes;
+    for (const m of members) if (hashesOf(m)[f] !== undefined) size += DIGEST;
+  }
+  const bytes = Buffer.alloc(size);
+  bytes[0] = VERSION;
+  bytes.writeUInt32LE(n, 1);
+  let at = HEADER;
+  for (const m of members) at = bytes.writeDoubleLE(profileOf(m), at);
+  FIELDS.forEach((f, k) => {
+    if (!fields.includes(f)) return;
+    bytes[5] = bytes[5]! | (1 << k);
+    const bitmap = at;
+    at += bitmapBytes;
+    members.forEach((m, i) => {
+      const hex = hashesOf(m)[f];
+      if (hex === undefined) return;
+      if (bytes.write(hex, at, DIGEST, 'hex') !== DIGEST) throw new RangeError(`a ${f} hash that is not 64 hex digits`);
+      bytes[bitmap + (i >> 3)] = bytes[bitmap + (i >> 3)]! | (1 << (i & 7));
+      at += DIGEST;
+    });
+  });
+  return bytes;
+}
+
+/** Members `start` to `end` (exclusive) of a payload, packed. */
+export function slicePayload(p: SyncPayload, start: number, end: number): Buffer {
+  const fields = FIELDS.filter((f) => p[f] !== undefined);
+  const members = Array.from({ length: end - start }, (_, i) => start + i);
+  return buildPayload(
+    members,
+    fields,
+    (i) => p.profiles[i]!,
+    (i) => {
+      const hashes: Partial<Record<SyncField, string>> = {};
+      for (const f of fields) {
+        const h = p[f]![i];
+        if (h) hashes[f] = h;
+      }
+      return hashes;
+    },
+  );
 }

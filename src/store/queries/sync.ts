@@ -29,8 +29,8 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
   async function claim(heads: readonly unknown[][]): Promise<ClaimedBatch[]> {
     if (heads.length === 0) return [];
     const ids = heads.map((h) => Number(h[0]));
-    const payloads = new Map<number, string>();
-    for (const r of await selectRows(ctx, ['id', 'payload'], sql`from sync_batches where ${inIds(dialect, 'id', ids)}`)) payloads.set(Number(r[0]), r[1] as string);
+    const payloads = new Map<number, Uint8Array | string>();
+    for (const r of await selectRows(ctx, ['id', 'payload'], sql`from sync_batches where ${inIds(dialect, 'id', ids)}`)) payloads.set(Number(r[0]), r[1] as Uint8Array | string);
     const overridden = heads.filter((h) => Number(h[7]) > 0).map((h) => Number(h[0]));
     const own = new Set<string>();
     if (overridden.length > 0) {
