@@ -1,11 +1,7 @@
-import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { parseCanvas, type CanvasDefinition } from '../../src/core/canvas.ts';
 import { createStore } from '../../src/store/index.ts';
-import { migrationProvider } from '../../src/store/migrations.ts';
-import { describeEachStore, freshDatabase } from '../support/databases.ts';
+import { databaseBefore, describeEachStore } from '../support/databases.ts';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 
@@ -54,15 +50,9 @@ describeEachStore('store: canvases', ({ store, kind }) => {
   });
 
   it('migration 0002 backfills the entry columns of canvases written before it', async () => {
-    const db = await freshDatabase(kind);
+    const db = await databaseBefore(kind, '0002');
     drops.push(db.drop);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pre-0002 database, outside the app's table types (as migrations see it)
-    const raw = new Kysely<any>({
-      dialect: kind === 'sqlite' ? new SqliteDialect({ database: new Database(db.url) }) : new PostgresDialect({ pool: new pg.Pool({ connectionString: db.url }) }),
-    });
-    const all = await migrationProvider(kind).getMigrations();
-    const { error } = await new Migrator({ db: raw, provider: { getMigrations: async () => ({ '0001_initial': all['0001_initial']! }) } }).migrateToLatest();
-    expect(error).toBeUndefined();
+    const { raw } = db;
     const old = def({ name: 'old', entry: { type: 'event', event: 'purchase' }, exit: { events: ['churned'] } });
     await raw.insertInto('canvases').values({ id: 'cv_old', workspace_id: 'ws_m', name: 'old', status: 'active', version: 1, created_at: NOW, updated_at: NOW, launched_at: NOW }).execute();
     await raw.insertInto('canvas_versions').values({ canvas_id: 'cv_old', version: 1, definition: JSON.stringify(old), created_at: NOW }).execute();

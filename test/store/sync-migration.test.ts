@@ -1,12 +1,8 @@
 // Migration 0007: sync items written before it (one row per user with its hashes) become batches of
 // one, and everything that reads them answers as before.
-import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { createStore } from '../../src/store/index.ts';
-import { migrationProvider } from '../../src/store/migrations.ts';
-import { describeEachStore, freshDatabase } from '../support/databases.ts';
+import { databaseBefore, describeEachStore } from '../support/databases.ts';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 const hex = (c: string) => c.repeat(64);
@@ -18,16 +14,9 @@ describeEachStore('store: migration 0007 (sync batches)', ({ kind }) => {
   });
 
   it('turns each earlier sync item into a batch of one: history, the queue, counts and new writes all still hold', async () => {
-    const db = await freshDatabase(kind);
+    const db = await databaseBefore(kind, '0007');
     drops.push(db.drop);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pre-0007 database, outside the app's table types (as migrations see it)
-    const raw = new Kysely<any>({
-      dialect: kind === 'sqlite' ? new SqliteDialect({ database: new Database(db.url) }) : new PostgresDialect({ pool: new pg.Pool({ connectionString: db.url }) }),
-    });
-    const all = await migrationProvider(kind).getMigrations();
-    const before = Object.fromEntries(Object.entries(all).filter(([name]) => name < '0007'));
-    expect(Object.keys(before)).toHaveLength(6);
-    expect((await new Migrator({ db: raw, provider: { getMigrations: async () => before } }).migrateToLatest()).error).toBeUndefined();
+    const { raw } = db;
 
     await raw.insertInto('workspaces').values({ id: 'ws_m', name: 'm', created_at: NOW }).execute();
     const profiles = await raw

@@ -6,9 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createStore, type Store } from '../../src/store/index.ts';
+import { migrationProvider } from '../../src/store/migrations.ts';
 
 export const ADMIN_POSTGRES_URL = process.env.COHORT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const IN_CI = process.env.CI === 'true';
@@ -89,4 +92,23 @@ export function describeEachStore(name: string, body: (ctx: { store: () => Store
       });
     });
   }
+}
+
+/**
+ * A fresh database of `kind` migrated only through the migrations named before `firstLeftOut` (say
+ * '0007'), for a test that writes rows as an earlier release did and then opens it with today's store.
+ * The caller destroys the connection before opening the store, and calls `drop` at the end.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an earlier schema, outside the app's table types (as migrations see it)
+export async function databaseBefore(kind: DatabaseKind, firstLeftOut: string): Promise<{ url: string; drop: () => Promise<void>; raw: Kysely<any> }> {
+  const db = await freshDatabase(kind);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+  const raw = new Kysely<any>({
+    dialect: kind === 'sqlite' ? new SqliteDialect({ database: new Database(db.url) }) : new PostgresDialect({ pool: new pg.Pool({ connectionString: db.url }) }),
+  });
+  const all = await migrationProvider(kind).getMigrations();
+  const before = Object.fromEntries(Object.entries(all).filter(([name]) => name < firstLeftOut));
+  const { error } = await new Migrator({ db: raw, provider: { getMigrations: async () => before } }).migrateToLatest();
+  if (error) throw error;
+  return { ...db, raw };
 }
