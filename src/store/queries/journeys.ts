@@ -228,6 +228,9 @@ function toEntry(r: EntryRow): Entry {
 
 const queueKey = (r: NewSyncItem): string => `${r.workspaceId}|${r.advertiserId}|${r.audienceId}|${r.action}|${r.fields.join(',')}`;
 
+/** Whether two items go to the same sender queue, compared field by field (no key string). */
+const sameQueue = (a: NewSyncItem, b: NewSyncItem): boolean => a.fields === b.fields && a.workspaceId === b.workspaceId && a.advertiserId === b.advertiserId && a.audienceId === b.audienceId && a.action === b.action;
+
 /**
  * queueKey, remembering the last item's: a batch's items come from a few steps in runs, so the key
  * string is built once per run instead of once per user.
@@ -236,7 +239,7 @@ function sameQueueKeys(): (r: NewSyncItem) => string {
   let last: NewSyncItem | null = null;
   let key = '';
   return (r) => {
-    if (!last || r.fields !== last.fields || r.workspaceId !== last.workspaceId || r.advertiserId !== last.advertiserId || r.audienceId !== last.audienceId || r.action !== last.action) key = queueKey(r);
+    if (!last || !sameQueue(r, last)) key = queueKey(r);
     last = r;
     return key;
   };
@@ -253,7 +256,7 @@ function batchesOf(rows: readonly NewSyncItem[]): NewSyncItem[][] {
   let last: NewSyncItem | null = null;
   let current: NewSyncItem[] | null = null;
   for (const r of rows) {
-    const same = last !== null && r.canvasId === last.canvasId && r.stepId === last.stepId && r.outcome === last.outcome && r.reason === last.reason && r.fields === last.fields && r.workspaceId === last.workspaceId && r.advertiserId === last.advertiserId && r.audienceId === last.audienceId && r.action === last.action;
+    const same = last !== null && r.canvasId === last.canvasId && r.stepId === last.stepId && r.outcome === last.outcome && r.reason === last.reason && sameQueue(r, last);
     if (!same || !current || current.length >= MAX_BATCH) {
       const key = `${queueKey(r)}|${r.canvasId}|${r.stepId}|${r.outcome}|${r.reason ?? ''}`;
       current = open.get(key) ?? null;
