@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type DueBatches, type QueueCursor, type SettledTally, type SyncField, type SyncQueries } from '../sync-port.ts';
 import { inIds, selectRows, type QueryContext } from './context.ts';
 import { parsePayload, slicePayload } from './sync-payload.ts';
@@ -18,12 +18,16 @@ interface CountedRow {
 const tallies = (rows: readonly CountedRow[]): SettledTally[] => tallyBySteps(rows, (r) => ({ workspaceId: r.workspace_id, canvasId: r.canvas_id, stepId: r.step_id }), (r) => Number(r.n));
 
 /** The members a batch's own outcome covers: those without one of their own. */
-const COUNTED = sql.raw('workspace_id, canvas_id, step_id, size - overridden as n');
+const COUNTED = sql`workspace_id, canvas_id, step_id, size - overridden as n`;
 
 export function syncQueries(ctx: QueryContext): SyncQueries {
   const { db, dialect } = ctx;
   const due = (queueId: number, now: number, after: QueueCursor | undefined) =>
     after ? sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now} and (due_at, id) > (${after.dueAt}, ${after.id})` : sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now}`;
+
+  /** Gives pending batches matching `where` their final outcome, returning `returning` of each one changed. */
+  const close = <R>(outcome: string, reason: string | null, now: number, where: RawBuilder<unknown>, returning: RawBuilder<unknown>) =>
+    sql<R>`update sync_batches set outcome = ${outcome}, reason = ${reason}, settled_at = ${now}, due_at = null where outcome = 'pending' and ${where} returning ${returning}`.execute(db);
 
   /** The payloads of `heads`, as claimed batches without the members that have their own outcome. */
   async function claim(heads: readonly unknown[][]): Promise<ClaimedBatch[]> {
@@ -32,19 +36,24 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
     const payloads = new Map<number, Uint8Array | string>();
     for (const r of await selectRows(ctx, ['id', 'payload'], sql`from sync_batches where ${inIds(dialect, 'id', ids)}`)) payloads.set(Number(r[0]), r[1] as Uint8Array | string);
     const overridden = heads.filter((h) => Number(h[7]) > 0).map((h) => Number(h[0]));
-    const own = new Set<string>();
+    const own = new Map<number, Set<number>>(); // per batch, the positions of members with their own outcome
     if (overridden.length > 0) {
       const { rows } = await sql<{ batch_id: number; position: number }>`
         select batch_id, position from sync_members where ${inIds(dialect, 'batch_id', overridden)} and outcome is not null`.execute(db);
-      for (const r of rows) own.add(`${Number(r.batch_id)}:${Number(r.position)}`);
+      for (const r of rows) {
+        const positions = own.get(Number(r.batch_id)) ?? new Set<number>();
+        positions.add(Number(r.position));
+        own.set(Number(r.batch_id), positions);
+      }
     }
     return heads.map((h): ClaimedBatch => {
       const id = Number(h[0]);
       const p = parsePayload(payloads.get(id) ?? '{}');
       const users: ClaimedUser[] = [];
       const { profiles, email, phone, idfa, gaid } = p;
+      const skip = own.get(id);
       for (let i = 0; i < profiles.length; i++) {
-        if (own.size > 0 && own.has(`${id}:${i}`)) continue;
+        if (skip?.has(i)) continue;
         const hashes: Partial<Record<SyncField, string>> = {};
         if (email?.[i]) hashes.email = email[i]!;
         if (phone?.[i]) hashes.phone = phone[i]!;
@@ -126,9 +135,7 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
 
     async settleSyncBatches(batchIds, outcome, reason, now) {
       if (batchIds.length === 0) return [];
-      const { rows } = await sql<{ id: number; n: number }>`
-        update sync_batches set outcome = ${outcome}, reason = ${reason}, settled_at = ${now}, due_at = null
-        where outcome = 'pending' and ${inIds(dialect, 'id', batchIds)} returning id, size - overridden as n`.execute(db);
+      const { rows } = await close<{ id: number; n: number }>(outcome, reason, now, inIds(dialect, 'id', batchIds), sql`id, size - overridden as n`);
       return rows.map((r) => ({ id: Number(r.id), count: Number(r.n) }));
     },
 
@@ -167,9 +174,7 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
     },
 
     async errorAudienceItems(workspaceId, audienceId, reason, now) {
-      const { rows } = await sql<CountedRow>`
-        update sync_batches set outcome = 'errored', reason = ${reason}, settled_at = ${now}, due_at = null
-        where workspace_id = ${workspaceId} and audience_id = ${audienceId} and outcome = 'pending' returning ${COUNTED}`.execute(db);
+      const { rows } = await close<CountedRow>('errored', reason, now, sql`workspace_id = ${workspaceId} and audience_id = ${audienceId}`, COUNTED);
       return tallies(rows);
     },
 
@@ -225,9 +230,7 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       }
       const out: (SettledTally & { reason: string })[] = [];
       for (const [reason, ids] of byReason) {
-        const { rows } = await sql<CountedRow>`
-          update sync_batches set outcome = 'errored', reason = ${reason}, settled_at = ${now}, due_at = null
-          where outcome = 'pending' and ${inIds(dialect, 'id', ids)} returning ${COUNTED}`.execute(db);
+        const { rows } = await close<CountedRow>('errored', reason, now, inIds(dialect, 'id', ids), COUNTED);
         for (const t of tallies(rows)) out.push({ ...t, reason });
       }
       return { scanned: expired.length, tallies: out };
