@@ -15,7 +15,7 @@ import { pollLoop } from '../core/poll-loop.ts';
 import type { TikTokClient } from '../partners/tiktok/client.ts';
 import { buildMapping } from '../partners/tiktok/index.ts';
 import type { Store } from '../store/port.ts';
-import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type QueueCursor, type SyncQueue } from '../store/sync-port.ts';
+import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type QueueCursor, type SettledTally, type SyncQueue } from '../store/sync-port.ts';
 import { SlidingWindowLimiter } from './limiter.ts';
 import { outcomeDeltas } from './outcomes.ts';
 import { backoffMs, type RetryPolicy } from './retry.ts';
@@ -262,13 +262,13 @@ export function createSender(o: SenderOptions): Sender {
   async function settleSuperseded(queue: SyncQueue, claimed: readonly ClaimedBatch[], superseded: ReadonlyMap<number, ReadonlySet<number>>): Promise<void> {
     const now = o.clock.now();
     const count = await o.store.transaction(async (tx) => {
-      const changed: { batch: ClaimedBatch; n: number }[] = [];
+      const changed: BatchCount[] = [];
       for (const batch of claimed) {
         const positions = superseded.get(batch.id);
-        if (positions) changed.push({ batch, n: await tx.settleSyncMembers(batch.id, [...positions], 'not_synced', 'superseded', now) });
+        if (positions) changed.push({ batch, count: await tx.settleSyncMembers(batch.id, [...positions], 'not_synced', 'superseded', now) });
       }
-      await tx.addStepCounts(outcomeDeltas(tallyBySteps(changed, (c) => ({ workspaceId: queue.workspaceId, canvasId: c.batch.canvasId, stepId: c.batch.stepId }), (c) => c.n), 'not_synced', 'superseded', now));
-      return changed.reduce((sum, c) => sum + c.n, 0);
+      await tx.addStepCounts(outcomeDeltas(stepTallies(queue, changed), 'not_synced', 'superseded', now));
+      return changed.reduce((sum, c) => sum + c.count, 0);
     });
     emit({ kind: 'settled', outcome: 'not_synced', reason: 'superseded', count, lagMs: [] });
   }
@@ -278,8 +278,8 @@ export function createSender(o: SenderOptions): Sender {
     const byId = new Map(claimed.map((b) => [b.id, b]));
     // Usually every batch was still pending; a resend after a crash counts only those this settle changed.
     const changed = await o.store.transaction(async (tx) => {
-      const settled = (await tx.settleSyncBatches([...byId.keys()], outcome, reason, now)).map((c) => ({ batch: byId.get(c.id)!, count: c.count }));
-      await tx.addStepCounts(outcomeDeltas(tallyBySteps(settled, (c) => ({ workspaceId: queue.workspaceId, canvasId: c.batch.canvasId, stepId: c.batch.stepId }), (c) => c.count), outcome, reason, now));
+      const settled = (await tx.settleSyncBatches([...byId.keys()], outcome, reason, now)).map((c): BatchCount => ({ batch: byId.get(c.id)!, count: c.count }));
+      await tx.addStepCounts(outcomeDeltas(stepTallies(queue, settled), outcome, reason, now));
       return settled;
     });
     const count = changed.reduce((sum, c) => sum + c.count, 0);
@@ -304,7 +304,7 @@ export function createSender(o: SenderOptions): Sender {
           reasonFor: (ws) => (statusOf.get(ws) === 'invalid_token' ? 'invalid_token' : statusOf.get(ws) === 'disconnected' ? 'tiktok_disconnected' : 'retry_window_elapsed'),
           skip,
         });
-        for (const t of expired.tallies) await tx.addStepCounts(outcomeDeltas([t], 'errored', t.reason, now));
+        await tx.addStepCounts(expired.tallies.flatMap((t) => outcomeDeltas([t], 'errored', t.reason, now)));
         return { scanned: expired.scanned, n: expired.tallies.reduce((sum, t) => sum + t.count, 0) };
       });
       total += n;
@@ -334,6 +334,17 @@ export function createSender(o: SenderOptions): Sender {
     },
     expireOnce,
   };
+}
+
+/** How many members of a claimed batch a settle changed. */
+interface BatchCount {
+  batch: ClaimedBatch;
+  count: number;
+}
+
+/** The counts a settle of `changed` adds, per step of the queue's workspace. */
+function stepTallies(queue: SyncQueue, changed: readonly BatchCount[]): SettledTally[] {
+  return tallyBySteps(changed, (c) => ({ workspaceId: queue.workspaceId, canvasId: c.batch.canvasId, stepId: c.batch.stepId }), (c) => c.count);
 }
 
 function sleep(ms: number): Promise<void> {
