@@ -115,7 +115,7 @@ export interface WebhookDelivery {
 }
 
 export interface JourneyQueries {
-  /** Set-based insert; skips a user already active in the canvas (a partial unique index decides). Returns the ids of the rows inserted. */
+  /** Set-based insert; skips a user already active in the canvas (a partial unique index decides). Returns the ids of the rows inserted, in row order. Needs a transaction. */
   insertEntries(rows: readonly NewEntry[], now: number): Promise<{ id: number; profileId: number }[]>;
   /** Each given profile's last entry into the canvas, if any. Set-based. */
   priorEntries(canvasId: string, profileIds: readonly number[]): Promise<PriorEntry[]>;

@@ -29,11 +29,20 @@ describeEachStore('store: multi-row inserts with shared columns', ({ store }) =>
     const inserted = await store().transaction((tx) => tx.insertEntries(rows, NOW));
     expect(inserted.map((r) => r.profileId)).toEqual(rows.map((r) => r.profileId));
     expect(new Set(inserted.map((r) => r.id)).size).toBe(2_500);
+    // Each id is that row's: the active ones, claimed back, carry the profile the insert answered for them.
+    const claimed = await store().claimDueEntries({ now: NOW, limit: 5_000, leaseMs: 1_000, leaseId: 'check' });
+    const profileOf = new Map(inserted.map((r) => [r.id, r.profileId]));
+    expect(claimed).toHaveLength(1_666);
+    for (const e of claimed) expect(profileOf.get(e.id)).toBe(e.profileId);
     expect(await store().countEntries('ws_ins', 'cv_ins')).toEqual({ entries: 2_500, users: 2_500, exited: 834 });
 
     // The active ones conflict on (canvas, profile): inserting everyone again adds only the exited users.
     const again = await store().transaction((tx) => tx.insertEntries(rows.map((r) => ({ ...r, state: undefined })), NOW + 1));
     expect(again.map((r) => r.profileId)).toEqual(rows.filter((_, i) => i % 3 === 0).map((r) => r.profileId));
+    const claimedAgain = await store().claimDueEntries({ now: NOW + 1, limit: 5_000, leaseMs: 1_000, leaseId: 'check-again' });
+    const againOf = new Map(again.map((r) => [r.id, r.profileId]));
+    expect(claimedAgain.filter((e) => againOf.has(e.id))).toHaveLength(834);
+    for (const e of claimedAgain) if (againOf.has(e.id)) expect(againOf.get(e.id)).toBe(e.profileId);
     expect(await store().countEntries('ws_ins', 'cv_ins')).toEqual({ entries: 3_334, users: 2_500, exited: 834 });
     expect(await store().countEntries('ws_other', 'cv_ins')).toEqual({ entries: 0, users: 0, exited: 0 });
   });

@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type QueryResult, type RawBuilder } from 'kysely';
 import type { Dialect } from '../migrations.ts';
 import type { DB } from '../schema.ts';
 
@@ -35,6 +35,52 @@ export const parseJsonObject = <T = Record<string, unknown>>(text: string | null
  */
 export async function insertRows<T, R = unknown>(ctx: QueryContext, table: string, columns: readonly string[], rows: readonly T[], values: (row: T, params: unknown[]) => void, tail = ''): Promise<R[]> {
   const out: R[] = [];
+  await eachInsertStatement<T, R>(ctx, table, columns, rows, values, tail, (_from, _to, result) => {
+    for (const r of result.rows) out.push(r);
+  });
+  return out;
+}
+
+/**
+ * `insertRows` answering, for each row inserted, its id and its `key` column (a row may be skipped by
+ * an ON CONFLICT … DO NOTHING in `tail`), in row order. Needs a write transaction.
+ * PostgreSQL: RETURNING. SQLite: no RETURNING, which made SQLite buffer every row and better-sqlite3
+ * build an object per row — half of the insert's cost (standalone, 300,000 entries: 1.15 → 0.58 s).
+ * In the write transaction no one else inserts, so a statement's rows got the ids above the table's
+ * largest id before it: when those are exactly as many as the statement's rows, they are the rows' ids
+ * in order; otherwise (rows skipped) the few statements concerned read theirs back.
+ */
+export async function insertRowsReturningIds<T>(ctx: QueryContext, table: string, columns: readonly string[], rows: readonly T[], values: (row: T, params: unknown[]) => void, tail: string, key: { column: string; of: (row: T) => number }): Promise<{ id: number; key: number }[]> {
+  const out: { id: number; key: number }[] = [];
+  if (ctx.dialect === 'postgres') {
+    const returned = await insertRows<T, { id: number; key: number }>(ctx, table, columns, rows, values, `${tail} returning id, ${key.column} as key`);
+    for (const r of returned) out.push({ id: Number(r.id), key: Number(r.key) });
+    return out;
+  }
+  const top = async () => Number((await sql<{ top: number | null }>`select max(id) as top from ${sql.table(table)}`.execute(ctx.db)).rows[0]?.top ?? 0);
+  let before = await top();
+  const uneven: { above: number; upTo: number }[] = [];
+  await eachInsertStatement(ctx, table, columns, rows, values, tail, (from, to, result) => {
+    const last = result.insertId === undefined ? before : Number(result.insertId);
+    const changed = Number(result.numAffectedRows ?? 0);
+    if (changed === 0) return;
+    if (changed === to - from && last - before === changed) {
+      for (let k = from, id = before + 1; k < to; k++, id++) out.push({ id, key: key.of(rows[k]!) });
+    } else {
+      uneven.push({ above: before, upTo: last });
+      out.push({ id: -uneven.length, key: NaN }); // placeholder, replaced below in statement order
+    }
+    before = last;
+  });
+  if (uneven.length === 0) return out;
+  const readBack = await Promise.all(
+    uneven.map(async ({ above, upTo }) => (await sql<{ id: number; key: number }>`select id, ${sql.ref(key.column)} as key from ${sql.table(table)} where id > ${above} and id <= ${upTo} order by id`.execute(ctx.db)).rows),
+  );
+  return out.flatMap((r) => (r.id < 0 ? readBack[-r.id - 1]!.map((x) => ({ id: Number(x.id), key: Number(x.key) })) : [r]));
+}
+
+/** Runs `rows` as multi-row INSERTs, calling `each(from, to, result)` per statement (rows from..to-1). */
+async function eachInsertStatement<T, R = unknown>(ctx: QueryContext, table: string, columns: readonly string[], rows: readonly T[], values: (row: T, params: unknown[]) => void, tail: string, each: (from: number, to: number, result: QueryResult<R>) => void): Promise<void> {
   const width = columns.length;
   // Under SQLite's 32,766 bound parameters; 1,000 rows keeps each statement's text (and its cache entry) modest.
   const perStatement = Math.max(1, Math.min(1_000, Math.floor(30_000 / width)));
@@ -44,10 +90,8 @@ export async function insertRows<T, R = unknown>(ctx: QueryContext, table: strin
     for (let k = i; k < end; k++) values(rows[k]!, params);
     const shared = sharedColumns(params, width);
     const bound = shared ? hoistShared(ctx.dialect, params, width, shared) : params;
-    const result = await ctx.db.executeQuery<R>(CompiledQuery.raw(insertSql(ctx.dialect, table, columns, end - i, tail, shared), bound));
-    for (const r of result.rows) out.push(r);
+    each(i, end, await ctx.db.executeQuery<R>(CompiledQuery.raw(insertSql(ctx.dialect, table, columns, end - i, tail, shared), bound)));
   }
-  return out;
 }
 
 /** Which columns hold one value in every row of `params` (rows of `width`), or null when none do. */

@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Entry, EntryUpdate, JourneyQueries, NewEntry, NewSyncItem, StepCountDelta } from '../journey-port.ts';
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
-import { chunks, insertRows, inIds, type QueryContext } from './context.ts';
+import { chunks, insertRows, insertRowsReturningIds, inIds, type QueryContext } from './context.ts';
 import { buildPayload } from './sync-payload.ts';
 
 type EntryRow = Selectable<EntriesTable>;
@@ -26,8 +26,8 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       };
       // entries_active_uq (migration 0003): one active entry per user and canvas, even across workers.
       // The predicate must be a literal: SQLite matches it against the index's WHERE clause textually.
-      const inserted = await insertRows<NewEntry, { id: number; profile_id: number }>(ctx, 'entries', ENTRY_COLUMNS, rows, values, "on conflict (canvas_id, profile_id) where status = 'active' do nothing returning id, profile_id");
-      return inserted.map((r) => ({ id: Number(r.id), profileId: Number(r.profile_id) }));
+      const inserted = await insertRowsReturningIds(ctx, 'entries', ENTRY_COLUMNS, rows, values, "on conflict (canvas_id, profile_id) where status = 'active' do nothing", { column: 'profile_id', of: (r) => r.profileId });
+      return inserted.map((r) => ({ id: r.id, profileId: r.key }));
     },
 
     async priorEntries(canvasId, profileIds) {
