@@ -7,6 +7,8 @@
  * a settle changes only batches still pending, so a batch sent twice (a crash between the request and
  * its settle, or a leader change) is counted once. Adds and removes are idempotent at TikTok.
  */
+import type { DigestRows } from '../core/digest-rows.ts';
+
 export type SyncField = 'email' | 'phone' | 'idfa' | 'gaid';
 
 export interface SyncQueue {
@@ -33,9 +35,19 @@ export interface QueueCursor {
 /** A user of a claimed batch still to be sent. */
 export interface ClaimedUser {
   /** The user's place in its batch. */
-  position: number;
-  profileId: number;
-  hashes: Partial<Record<SyncField, string>>;
+  readonly position: number;
+  readonly profileId: number;
+  /** As hex (made on demand: the sender writes requests from `ClaimedBatch.payload`'s bytes). */
+  readonly hashes: Partial<Record<SyncField, string>>;
+}
+
+/** A batch's members and their hashed identifiers, read from its stored payload. */
+export interface SyncPayloadReader {
+  readonly count: number;
+  profileId(position: number): number;
+  hashesOf(position: number): Partial<Record<SyncField, string>>;
+  /** The digests of the members at `positions`, one row each, in `fields` order (a request's rows). */
+  digestRows(fields: readonly SyncField[], positions: readonly number[]): DigestRows;
 }
 
 export interface ClaimedBatch {
@@ -47,6 +59,7 @@ export interface ClaimedBatch {
   failedAttempts: number;
   /** Its members without an outcome of their own, in order. */
   users: ClaimedUser[];
+  payload: SyncPayloadReader;
 }
 
 /** A read of a queue: whole batches, and the first batch that did not fit in what room was left. */

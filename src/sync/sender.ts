@@ -13,9 +13,10 @@
 import type { Clock } from '../core/clock.ts';
 import { pollLoop } from '../core/poll-loop.ts';
 import type { TikTokClient } from '../partners/tiktok/client.ts';
-import { buildMapping } from '../partners/tiktok/index.ts';
+import type { DigestRows } from '../core/digest-rows.ts';
+import { encodeMapping } from '../partners/tiktok/mapping-body.ts';
 import type { Store } from '../store/port.ts';
-import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type QueueCursor, type SettledTally, type SyncQueue } from '../store/sync-port.ts';
+import { tallyBySteps, type ClaimedBatch, type QueueCursor, type SettledTally, type SyncQueue } from '../store/sync-port.ts';
 import { SlidingWindowLimiter } from './limiter.ts';
 import { outcomeDeltas } from './outcomes.ts';
 import { backoffMs, type RetryPolicy } from './retry.ts';
@@ -179,17 +180,21 @@ export function createSender(o: SenderOptions): Sender {
   async function send(queue: SyncQueue, token: string, claimed: readonly ClaimedBatch[]): Promise<void> {
     const superseded = await supersededBy(queue, claimed);
     if (superseded.size > 0) await settleSuperseded(queue, claimed, superseded);
-    const toSend: ClaimedUser[] = [];
+    // The request's rows straight from the batches' stored bytes (partners/tiktok/mapping-body.ts).
+    const parts: DigestRows[] = [];
+    let rows = 0;
     for (const b of claimed) {
       const gone = superseded.get(b.id);
-      for (const u of b.users) if (!gone?.has(u.position)) toSend.push(u);
+      const positions = b.users.filter((u) => !gone?.has(u.position)).map((u) => u.position);
+      if (positions.length > 0) parts.push(b.payload.digestRows(queue.fields, positions));
+      rows += positions.length;
     }
     const ids = claimed.map((b) => b.id);
     // Every user superseded: the batches are closed (their members all have an outcome of their own).
-    if (toSend.length === 0) return settle(queue, claimed, 'not_synced', 'superseded');
+    if (rows === 0) return settle(queue, claimed, 'not_synced', 'superseded');
     const started = monotonic();
-    const result = await o.client.mapping(token, buildMapping({ advertiserId: queue.advertiserId, audienceId: queue.audienceId, action: queue.action, fields: queue.fields, items: toSend }));
-    const base = { kind: 'request' as const, rows: toSend.length, ms: Math.round(monotonic() - started), workspaceId: queue.workspaceId, audienceId: queue.audienceId };
+    const result = await o.client.mapping(token, encodeMapping({ advertiserId: queue.advertiserId, audienceId: queue.audienceId, action: queue.action, fields: queue.fields, parts }));
+    const base = { kind: 'request' as const, rows, ms: Math.round(monotonic() - started), workspaceId: queue.workspaceId, audienceId: queue.audienceId };
     if (result.ok) {
       emit({ ...base, outcome: 'ok', requestId: result.requestId });
       await settle(queue, claimed, 'synced', null);

@@ -76,8 +76,8 @@ export interface TikTokClient {
   /** A missing or deleted audience answers `{ok:false, failure:{kind:'audience_not_found'}}`. */
   getAudience(accessToken: string, advertiserId: string, audienceId: string): Promise<TikTokResult<Audience>>;
   deleteAudience(accessToken: string, advertiserId: string, audienceId: string): Promise<TikTokResult<null>>;
-  /** Adds or removes up to 10,000 users (`body` from `buildMapping`). */
-  mapping(accessToken: string, body: MappingBody): Promise<TikTokResult<null>>;
+  /** Adds or removes up to 10,000 users (`body` from `buildMapping`, or its JSON bytes from `encodeMapping`). */
+  mapping(accessToken: string, body: MappingBody | Uint8Array): Promise<TikTokResult<null>>;
 }
 
 export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
@@ -106,7 +106,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
       response = await doFetch(url, {
         method,
         headers,
-        body: p.body === undefined ? undefined : JSON.stringify(p.body),
+        body: p.body === undefined ? undefined : p.body instanceof Uint8Array ? p.body : JSON.stringify(p.body),
         signal: AbortSignal.timeout(timeoutMs),
       });
       text = await response.text();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildPayload, parsePayload, slicePayload } from './sync-payload.ts';
+import { buildPayload, parsePayload, readPayload, slicePayload } from './sync-payload.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 type Member = { profileId: number; hashes: { email?: string; phone?: string; idfa?: string; gaid?: string } };
@@ -30,6 +30,24 @@ describe('sync batch payload', () => {
     const json = { profiles: [7], email: [sha('x')], phone: [null] };
     expect(parsePayload(Buffer.from(JSON.stringify(json)))).toEqual(json);
     expect(parsePayload(JSON.stringify(json))).toEqual(json);
+  });
+
+  it('reads each member back for the sender: profile id, hashes, and where the digests are in the bytes', () => {
+    const r = readPayload(packed);
+    expect(r.count).toBe(19);
+    expect(Array.from({ length: 19 }, (_, i) => r.profileId(i))).toEqual(members.map((m) => m.profileId));
+    expect(Array.from({ length: 19 }, (_, i) => r.hashesOf(i))).toEqual(members.map((m) => ({ email: m.hashes.email, ...(m.hashes.phone ? { phone: m.hashes.phone } : {}) })));
+    // Rows for positions 3 and 4 in the order phone, gaid, email: gaid was not sent, member 4 has no phone.
+    const rows = r.digestRows(['phone', 'gaid', 'email'], [3, 4]);
+    const hexAt = (k: number) => (rows.at[k]! < 0 ? null : Buffer.from(rows.bytes).toString('hex', rows.at[k]!, rows.at[k]! + 32));
+    expect([0, 1, 2, 3, 4, 5].map(hexAt)).toEqual([members[3]!.hashes.phone, null, members[3]!.hashes.email, null, null, members[4]!.hashes.email]);
+  });
+
+  it('reads a JSON-form batch for the sender as it reads a packed one', () => {
+    const json = { profiles: [7, 9], email: [sha('x'), null], phone: [null, sha('y')] };
+    const r = readPayload(JSON.stringify(json));
+    expect([r.count, r.profileId(0), r.profileId(1)]).toEqual([2, 7, 9]);
+    expect([r.hashesOf(0), r.hashesOf(1)]).toEqual([{ email: sha('x') }, { phone: sha('y') }]);
   });
 
   it('refuses a hash that is not 64 hex digits', () => {

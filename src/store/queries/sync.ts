@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
-import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type DueBatches, type QueueCursor, type SettledTally, type SyncField, type SyncQueries } from '../sync-port.ts';
+import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type DueBatches, type QueueCursor, type SettledTally, type SyncField, type SyncPayloadReader, type SyncQueries } from '../sync-port.ts';
 import { inIds, selectRows, type QueryContext } from './context.ts';
-import { parsePayload, slicePayload } from './sync-payload.ts';
+import { parsePayload, readPayload, slicePayload } from './sync-payload.ts';
 
 /** readDueSyncBatches looks at this many batches' sizes per statement before it reads any payload. */
 const HEADS_PER_READ = 100;
@@ -48,20 +48,11 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
     }
     return heads.map((h): ClaimedBatch => {
       const id = Number(h[0]);
-      const p = parsePayload(payloads.get(id) ?? '{}');
+      const payload = readPayload(payloads.get(id) ?? '{}');
       const users: ClaimedUser[] = [];
-      const { profiles, email, phone, idfa, gaid } = p;
       const skip = own.get(id);
-      for (let i = 0; i < profiles.length; i++) {
-        if (skip?.has(i)) continue;
-        const hashes: Partial<Record<SyncField, string>> = {};
-        if (email?.[i]) hashes.email = email[i]!;
-        if (phone?.[i]) hashes.phone = phone[i]!;
-        if (idfa?.[i]) hashes.idfa = idfa[i]!;
-        if (gaid?.[i]) hashes.gaid = gaid[i]!;
-        users.push({ position: i, profileId: profiles[i]!, hashes });
-      }
-      return { id, dueAt: Number(h[1]), canvasId: h[2] as string, stepId: h[3] as string, createdAt: Number(h[4]), failedAttempts: Number(h[5]), users };
+      for (let i = 0; i < payload.count; i++) if (!skip?.has(i)) users.push(new PayloadMember(payload, i));
+      return { id, dueAt: Number(h[1]), canvasId: h[2] as string, stepId: h[3] as string, createdAt: Number(h[4]), failedAttempts: Number(h[5]), users, payload };
     });
   }
 
@@ -236,4 +227,18 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       return { scanned: expired.length, tallies: out };
     },
   };
+}
+
+/** A member of a read batch; its hashes as hex only when asked for (tests, diagnostics). */
+class PayloadMember implements ClaimedUser {
+  readonly profileId: number;
+  constructor(
+    private readonly payload: SyncPayloadReader,
+    readonly position: number,
+  ) {
+    this.profileId = payload.profileId(position);
+  }
+  get hashes(): Partial<Record<SyncField, string>> {
+    return this.payload.hashesOf(this.position);
+  }
 }
