@@ -16,7 +16,8 @@ import type { Profile, Store } from '../store/port.ts';
 import type { CanvasReader, CanvasSnapshot } from './canvas-reader.ts';
 import { arrivalCounts, eligibleCandidates, newEntry, type Candidate } from './enter.ts';
 import { runEntries, writeOutcomes, type Outcome } from './executor.ts';
-import type { HashedIdentifiers, IdentifierHasher } from '../partners/tiktok/hash-pool.ts';
+import type { DigestTable } from '../core/digest-rows.ts';
+import type { IdentifierHasher } from '../partners/tiktok/hash-pool.ts';
 import type { StepIO } from './steps/index.ts';
 
 export interface LauncherDeps {
@@ -96,7 +97,7 @@ interface Chunk {
   profiles: Profile[];
   candidates: Candidate[];
   /** The candidates' identifiers for a first audience_sync step, hashed off the main thread (undefined: the step hashes). */
-  hashed: Promise<HashedIdentifiers[] | undefined>;
+  hashed: Promise<DigestTable | undefined>;
 }
 
 async function readChunk(deps: LauncherDeps, workspaceId: string, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
@@ -109,7 +110,7 @@ async function readChunk(deps: LauncherDeps, workspaceId: string, canvas: Canvas
 }
 
 /** Runs the chunk's new users through their steps before their entries exist (provisional ids, negative). */
-async function runNewUsers(deps: LauncherDeps, canvas: CanvasSnapshot, candidates: readonly Candidate[], hashed: HashedIdentifiers[] | undefined, defaultCountry: string | null, now: number): Promise<Outcome[]> {
+async function runNewUsers(deps: LauncherDeps, canvas: CanvasSnapshot, candidates: readonly Candidate[], hashed: DigestTable | undefined, defaultCountry: string | null, now: number): Promise<Outcome[]> {
   // Object literals, not spreads: a spread per user cost seconds on a 1M-user launch (CPU profile).
   const entries: Entry[] = candidates.map((c, i) => ({
     id: -(i + 1),
@@ -128,7 +129,7 @@ async function runNewUsers(deps: LauncherDeps, canvas: CanvasSnapshot, candidate
     context: c.context ?? null,
     dispatchId: c.dispatchId ?? null,
   }));
-  return runEntries(deps.io, entries, (e) => ({ definition: canvas.definition, profile: candidates[-e.id - 1]!.profile, hashed: hashed?.[-e.id - 1] }), defaultCountry, now);
+  return runEntries(deps.io, entries, (e) => ({ definition: canvas.definition, profile: candidates[-e.id - 1]!.profile, hashed: hashed ? { table: hashed, row: -e.id - 1 } : undefined }), defaultCountry, now);
 }
 
 async function launchedVersion(deps: LauncherDeps, job: { workspaceId: string; canvasId: string; version: number }, canvas: { version: number }) {

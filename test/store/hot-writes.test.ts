@@ -1,5 +1,6 @@
 // The launch's multi-row inserts and the sender's settles: the writes made once per user on a big launch.
 import { expect, it } from 'vitest';
+import { rowFromHex } from '../../src/core/digest-rows.ts';
 import type { NewEntry } from '../../src/store/journey-port.ts';
 import type { ClaimedBatch } from '../../src/store/sync-port.ts';
 import { describeEachStore } from '../support/databases.ts';
@@ -58,7 +59,7 @@ describeEachStore('store: sync batches', ({ store }) => {
     );
     await store().transaction((tx) =>
       tx.insertSyncItems(
-        entries.map((e, i) => ({ workspaceId: `ws_${tag}`, canvasId: `cv_${tag}`, stepId: 'sync', entryId: e.id, profileId: e.profileId, externalId: `s-${i}`, advertiserId: 'adv', audienceId: `aud_${tag}`, action: 'add', fields: ['email', 'phone'], hashes: i % 2 ? { email: hashOf(i) } : { email: hashOf(i), phone: hashOf(1_000 + i) }, outcome: 'pending', reason: null })),
+        entries.map((e, i) => ({ workspaceId: `ws_${tag}`, canvasId: `cv_${tag}`, stepId: 'sync', entryId: e.id, profileId: e.profileId, externalId: `s-${i}`, advertiserId: 'adv', audienceId: `aud_${tag}`, action: 'add', fields: ['email', 'phone'], hashes: rowFromHex(i % 2 ? { email: hashOf(i) } : { email: hashOf(i), phone: hashOf(1_000 + i) }), outcome: 'pending', reason: null })),
         at,
       ),
     );

@@ -1,4 +1,5 @@
-import { hashProfileIdentifiers } from '../../partners/tiktok/identifiers.ts';
+import { hasDigest } from '../../core/digest-rows.ts';
+import { hashTable } from '../../partners/tiktok/identifiers.ts';
 import type { StepHandler } from './step.ts';
 
 /**
@@ -9,12 +10,11 @@ import type { StepHandler } from './step.ts';
 export const audience_sync: StepHandler<'audience_sync'> = {
   type: 'audience_sync',
   execute({ step, profile, defaultCountry, hashed }) {
-    const hashes = hashed ?? hashProfileIdentifiers(profile, step.config.fields, defaultCountry).hashes;
-    const usable = Object.keys(hashes).length > 0;
+    const hashes = hashed ?? { table: hashTable([profile], step.config.fields, defaultCountry), row: 0 };
     return {
       kind: 'advance',
       next: step.next,
-      effects: [usable ? { kind: 'sync_item', outcome: 'pending', reason: null, hashes } : { kind: 'sync_item', outcome: 'not_synced', reason: 'missing_fields', hashes: {} }],
+      effects: [hasDigest(hashes) ? { kind: 'sync_item', outcome: 'pending', reason: null, hashes } : { kind: 'sync_item', outcome: 'not_synced', reason: 'missing_fields', hashes: null }],
     };
   },
 };

@@ -5,14 +5,16 @@
  * or records metrics; the webhook handler's HTTP goes through the injected `io`.
  */
 import type { StepOf, StepType } from '../../core/canvas.ts';
+import type { HashedRow } from '../../core/digest-rows.ts';
 import type { Entry } from '../../store/journey-port.ts';
 import type { Json, Profile } from '../../store/port.ts';
 
-/** A user's normalised, hashed identifiers for an audience_sync step (64 hex characters each). */
-export type StepHashes = Partial<Record<'email' | 'phone' | 'idfa' | 'gaid', string>>;
+/** A user's normalised, hashed identifiers for an audience_sync step: a row of SHA-256 digests. */
+export type StepHashes = HashedRow;
 
 export type Effect =
-  | { kind: 'sync_item'; outcome: 'pending' | 'not_synced'; reason: string | null; hashes: StepHashes }
+  | { kind: 'sync_item'; outcome: 'pending'; reason: null; hashes: StepHashes }
+  | { kind: 'sync_item'; outcome: 'not_synced'; reason: string; hashes: null }
   | { kind: 'profile_update'; set: Record<string, Json> }
   | { kind: 'webhook_delivery'; ok: boolean; httpStatus: number | null; error: string | null; attempts: number };
 

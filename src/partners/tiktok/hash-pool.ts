@@ -1,14 +1,15 @@
 /**
  * Identifier hashing for many users at once, on a worker thread when the machine has a core to spare
  * (issue #5: "hashing spread over every core"). A launch hashes 10,000 users a chunk; while a worker
- * hashes them, the main thread runs the sender and SQLite. A chunk crosses the thread boundary as one
- * string each way (JSON in; 64-hex hashes or `-` per field out), so the copy is cheap and nothing is
- * allocated per user on the way.
+ * hashes them, the main thread runs the sender and SQLite. A chunk goes over as one JSON string and
+ * comes back as a table of digest bytes (core/digest-rows.ts), its buffers transferred, not copied:
+ * nothing is allocated per user on the way, and no digest is turned into hex.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import type { DigestTable } from '../../core/digest-rows.ts';
 import { startTsWorker } from '../../core/ts-worker.ts';
-import { hashProfileIdentifiers, type IdentifierField } from './identifiers.ts';
+import { hashTable, type IdentifierField } from './identifiers.ts';
 
 /** What hashing reads from a profile. */
 export interface IdentifierInput {
@@ -19,11 +20,9 @@ export interface IdentifierInput {
   country: string | null;
 }
 
-export type HashedIdentifiers = Partial<Record<IdentifierField, string>>;
-
 export interface IdentifierHasher {
-  /** The usable hashes of each input, in order (as hashProfileIdentifiers(...).hashes). */
-  hashMany(inputs: readonly IdentifierInput[], fields: readonly IdentifierField[], defaultCountry: string | null): Promise<HashedIdentifiers[]>;
+  /** The usable hashes of each input, one row each in order (the digests hashProfileIdentifiers gives as hex). */
+  hashMany(inputs: readonly IdentifierInput[], fields: readonly IdentifierField[], defaultCountry: string | null): Promise<DigestTable>;
   /** Resolves once every thread has loaded (until then hashMany answers inline). */
   warm(): Promise<void>;
   close(): Promise<void>;
@@ -32,39 +31,22 @@ export interface IdentifierHasher {
 /** Hashes on the calling thread (tests, one-core machines). */
 export function inlineHasher(): IdentifierHasher {
   return {
-    hashMany: async (inputs, fields, defaultCountry) => inputs.map((p) => hashProfileIdentifiers(p, fields, defaultCountry).hashes),
+    hashMany: async (inputs, fields, defaultCountry) => hashTable(inputs, fields, defaultCountry),
     warm: async () => undefined,
     close: async () => undefined,
   };
 }
 
-/** The wire format of one answer: per input, per field, 64 hex characters or `-` (unusable). */
-export function encodeHashes(all: readonly HashedIdentifiers[], fields: readonly IdentifierField[]): string {
-  let out = '';
-  for (const h of all) for (const f of fields) out += h[f] ?? '-';
-  return out;
-}
-
-export function decodeHashes(text: string, count: number, fields: readonly IdentifierField[]): HashedIdentifiers[] {
-  const out: HashedIdentifiers[] = new Array(count);
-  let pos = 0;
-  for (let i = 0; i < count; i++) {
-    const h: HashedIdentifiers = {};
-    for (const f of fields) {
-      if (text.charCodeAt(pos) === 0x2d /* - */) pos += 1;
-      else {
-        h[f] = text.slice(pos, pos + 64);
-        pos += 64;
-      }
-    }
-    out[i] = h;
-  }
-  if (pos !== text.length) throw new Error('hash worker answer does not match its request');
-  return out;
+/** A worker's answer: the table's buffers, transferred. */
+export interface HashAnswer {
+  id: number;
+  bytes: ArrayBuffer;
+  length: number;
+  at: ArrayBuffer;
 }
 
 interface Job {
-  resolve: (v: HashedIdentifiers[]) => void;
+  resolve: (v: DigestTable) => void;
   reject: (e: Error) => void;
   count: number;
   fields: readonly IdentifierField[];
@@ -89,7 +71,7 @@ export function threadHasher(threads = Math.max(1, availableParallelism() - 1)):
       const worker = startTsWorker(new URL('./hash-worker.ts', import.meta.url));
       worker.unref(); // never keeps the process alive
       const slot = { worker, jobs: new Map<number, Job>() };
-      worker.on('message', (m: { id: number; hashes: string } | 'ready') => {
+      worker.on('message', (m: HashAnswer | 'ready') => {
         if (m === 'ready') {
           if (++ready === workers.length) for (const resolve of whenReady.splice(0)) resolve();
           return;
@@ -97,11 +79,9 @@ export function threadHasher(threads = Math.max(1, availableParallelism() - 1)):
         const job = slot.jobs.get(m.id);
         if (!job) return;
         slot.jobs.delete(m.id);
-        try {
-          job.resolve(decodeHashes(m.hashes, job.count, job.fields));
-        } catch (e) {
-          job.reject(e as Error);
-        }
+        const at = new Int32Array(m.at);
+        if (at.length !== job.count * job.fields.length) job.reject(new Error('hash worker answer does not match its request'));
+        else job.resolve({ bytes: new Uint8Array(m.bytes, 0, m.length), at, fields: job.fields });
       });
       const fail = (e: unknown) => {
         broken = true;

@@ -1,13 +1,15 @@
-/** The hash pool's worker thread (hash-pool.ts): one request, one answer, both a single string. */
+/** The hash pool's worker thread (hash-pool.ts): one request (a JSON string), one answer (a digest table's buffers, transferred). */
 import { parentPort } from 'node:worker_threads';
-import { encodeHashes } from './hash-pool.ts';
-import { hashProfileIdentifiers, type IdentifierField } from './identifiers.ts';
+import type { HashAnswer } from './hash-pool.ts';
+import { hashTable, type IdentifierField } from './identifiers.ts';
 
 type Row = [string | null, string | null, string | null, string | null, string | null];
 
 parentPort!.on('message', (m: { id: number; rows: string; fields: IdentifierField[]; defaultCountry: string | null }) => {
   const rows = JSON.parse(m.rows) as Row[];
-  const hashed = rows.map(([email, phone, idfa, gaid, country]) => hashProfileIdentifiers({ email, phone, idfa, gaid, country }, m.fields, m.defaultCountry).hashes);
-  parentPort!.postMessage({ id: m.id, hashes: encodeHashes(hashed, m.fields) });
+  const table = hashTable(rows.map(([email, phone, idfa, gaid, country]) => ({ email, phone, idfa, gaid, country })), m.fields, m.defaultCountry);
+  // hashTable allocates both buffers for this table alone: they can be transferred.
+  const answer: HashAnswer = { id: m.id, bytes: table.bytes.buffer as ArrayBuffer, length: table.bytes.length, at: table.at.buffer as ArrayBuffer };
+  parentPort!.postMessage(answer, [answer.bytes, answer.at]);
 });
 parentPort!.postMessage('ready');

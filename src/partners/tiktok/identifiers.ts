@@ -5,6 +5,7 @@
  * become an unusable field, never a failed step.
  */
 import { hash } from 'node:crypto';
+import { DIGEST_BYTES, type DigestTable } from '../../core/digest-rows.ts';
 // Default ("min") metadata on purpose. We need parsing rules (calling codes, national and IDD
 // prefixes) and possible lengths, and min holds both. "max" only adds the per-type digit patterns
 // behind isValid()/getType(), which we do not use (see normalisePhoneIn). A throwaway comparison
@@ -195,16 +196,45 @@ export function hashProfileIdentifiers(
 ): { hashes: Partial<Record<IdentifierField, string>>; unusable: Partial<Record<IdentifierField, UnusableReason>> } {
   const hashes: Partial<Record<IdentifierField, string>> = {};
   const unusableFields: Partial<Record<IdentifierField, UnusableReason>> = {};
-  const p = (profile ?? {}) as Partial<Record<IdentifierField, unknown>> & { country?: unknown };
   for (const field of fields) {
-    let n: Normalised;
-    if (field === 'phone') n = normalisePhoneIn(p.phone, p.country, defaultCountry);
-    else if (field === 'email') n = normaliseEmail(p.email);
-    else if (field === 'idfa' || field === 'gaid') n = normaliseDeviceId(p[field]);
-    else continue; // not a field we know (only reachable from untyped callers)
+    const n = normaliseField(profile, field, defaultCountry);
+    if (n === null) continue; // not a field we know (only reachable from untyped callers)
     const h = toHashed(n);
     if (h.ok) hashes[field] = h.hash;
     else unusableFields[field] = h.reason;
   }
   return { hashes, unusable: unusableFields };
+}
+
+/** One field of a profile, normalised as hashProfileIdentifiers does before hashing; null for a field we do not know. */
+export function normaliseField(profile: Partial<Record<IdentifierField, unknown>> & { country?: unknown }, field: IdentifierField, defaultCountry?: string | null): Normalised | null {
+  const p = (profile ?? {}) as Partial<Record<IdentifierField, unknown>> & { country?: unknown };
+  if (field === 'phone') return normalisePhoneIn(p.phone, p.country, defaultCountry);
+  if (field === 'email') return normaliseEmail(p.email);
+  if (field === 'idfa' || field === 'gaid') return normaliseDeviceId(p[field]);
+  return null;
+}
+
+/**
+ * Pure: normalises and hashes `fields` of each input as hashProfileIdentifiers does, into one table.
+ * A digest is taken as 32 latin1 characters and written into the table: as fast as hex, without
+ * the Buffer per digest that a binary digest costs (measured, 1M digests: hex 0.8–1.1 s, Buffer 2.7 s).
+ */
+export function hashTable(inputs: readonly (Partial<Record<IdentifierField, unknown>> & { country?: unknown })[], fields: readonly IdentifierField[], defaultCountry: string | null): DigestTable {
+  const width = fields.length;
+  const at = new Int32Array(inputs.length * width).fill(-1);
+  // Its own ArrayBuffer (never Buffer's shared pool), so a worker can transfer it.
+  const bytes = Buffer.from(new ArrayBuffer(inputs.length * width * DIGEST_BYTES));
+  let o = 0;
+  for (let i = 0; i < inputs.length; i++) {
+    for (let c = 0; c < width; c++) {
+      const n = normaliseField(inputs[i]!, fields[c]!, defaultCountry);
+      if (!n?.ok) continue;
+      if (n.prehashed) bytes.write(n.value, o, DIGEST_BYTES, 'hex');
+      else bytes.write(hash('sha256', n.value, 'binary'), o, DIGEST_BYTES, 'latin1');
+      at[i * width + c] = o;
+      o += DIGEST_BYTES;
+    }
+  }
+  return { bytes: bytes.subarray(0, o), at, fields };
 }

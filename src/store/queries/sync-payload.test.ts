@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { rowFromHex, tableFromHex } from '../../core/digest-rows.ts';
 import { buildPayload, parsePayload, readPayload, slicePayload } from './sync-payload.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -8,7 +9,9 @@ type Member = { profileId: number; hashes: { email?: string; phone?: string; idf
 describe('sync batch payload', () => {
   // 19 members: bitmaps cross byte boundaries; phone only for some, idfa for none, gaid not sent.
   const members: Member[] = Array.from({ length: 19 }, (_, i) => ({ profileId: 2 ** 40 + i, hashes: { email: sha(`e${i}`), ...(i % 3 === 0 ? { phone: sha(`p${i}`) } : {}), gaid: sha(`g${i}`) } }));
-  const packed = buildPayload(members, ['email', 'phone', 'idfa'], (m) => m.profileId, (m) => m.hashes);
+  // The members' digests as a launch holds them: rows of one table, its columns in another order than the payload's.
+  const table = tableFromHex(members.map((m) => m.hashes), ['gaid', 'phone', 'email', 'idfa']);
+  const packed = buildPayload(members, ['email', 'phone', 'idfa'], (m) => m.profileId, (m) => ({ table, row: members.indexOf(m) }));
 
   it('packs profile ids and each sent field, with null where a member has no hash; a field not sent is absent', () => {
     expect(parsePayload(packed)).toEqual({
@@ -51,6 +54,7 @@ describe('sync batch payload', () => {
   });
 
   it('refuses a hash that is not 64 hex digits', () => {
-    expect(() => buildPayload([{ profileId: 1, hashes: { email: 'abc' } }], ['email'], (m) => m.profileId, (m) => m.hashes)).toThrow(RangeError);
+    expect(() => rowFromHex({ email: 'abc' })).toThrow(RangeError);
+    expect(() => rowFromHex({ email: 'g'.repeat(64) })).toThrow(RangeError);
   });
 });
