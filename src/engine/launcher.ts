@@ -61,10 +61,11 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
       let entered = 0;
       if (live && candidates.length > 0) {
         const inserted = await tx.insertEntries(candidates.map((c, i) => newEntry(live, c, outcomes[i]!.update)), now);
-        const entryIdOf = new Map(inserted.map((e) => [e.profileId, e.id]));
+        // Usually everyone went in, in order (insertEntries answers in row order); else by profile.
+        const entryIdOf = inserted.length === candidates.length ? null : new Map(inserted.map((e) => [e.profileId, e.id]));
         const kept: Outcome[] = [];
         candidates.forEach((c, i) => {
-          const id = entryIdOf.get(c.profile.id);
+          const id = entryIdOf ? entryIdOf.get(c.profile.id) : inserted[i]!.id;
           if (id === undefined) return; // already active in this canvas: not entered again
           const o = outcomes[i]!;
           for (const s of o.syncItems) s.entryId = id;

@@ -50,33 +50,34 @@ export async function insertRows<T, R = unknown>(ctx: QueryContext, table: strin
  * largest id before it: when those are exactly as many as the statement's rows, they are the rows' ids
  * in order; otherwise (rows skipped) the few statements concerned read theirs back.
  */
-export async function insertRowsReturningIds<T>(ctx: QueryContext, table: string, columns: readonly string[], rows: readonly T[], values: (row: T, params: unknown[]) => void, tail: string, key: { column: string; of: (row: T) => number }): Promise<{ id: number; key: number }[]> {
-  const out: { id: number; key: number }[] = [];
+export async function insertRowsReturningIds<T, R>(ctx: QueryContext, table: string, columns: readonly string[], rows: readonly T[], values: (row: T, params: unknown[]) => void, tail: string, key: { column: string; of: (row: T) => number; answer: (id: number, key: number) => R }): Promise<R[]> {
+  const out: R[] = [];
   if (ctx.dialect === 'postgres') {
     const returned = await insertRows<T, { id: number; key: number }>(ctx, table, columns, rows, values, `${tail} returning id, ${key.column} as key`);
-    for (const r of returned) out.push({ id: Number(r.id), key: Number(r.key) });
+    for (const r of returned) out.push(key.answer(Number(r.id), Number(r.key)));
     return out;
   }
   const top = async () => Number((await sql<{ top: number | null }>`select max(id) as top from ${sql.table(table)}`.execute(ctx.db)).rows[0]?.top ?? 0);
   let before = await top();
-  const uneven: { above: number; upTo: number }[] = [];
+  // Statements that skipped rows: their ids are read back and go in at `at`, in statement order.
+  const uneven: { above: number; upTo: number; at: number }[] = [];
   await eachInsertStatement(ctx, table, columns, rows, values, tail, (from, to, result) => {
     const last = result.insertId === undefined ? before : Number(result.insertId);
     const changed = Number(result.numAffectedRows ?? 0);
     if (changed === 0) return;
     if (changed === to - from && last - before === changed) {
-      for (let k = from, id = before + 1; k < to; k++, id++) out.push({ id, key: key.of(rows[k]!) });
+      for (let k = from, id = before + 1; k < to; k++, id++) out.push(key.answer(id, key.of(rows[k]!)));
     } else {
-      uneven.push({ above: before, upTo: last });
-      out.push({ id: -uneven.length, key: NaN }); // placeholder, replaced below in statement order
+      uneven.push({ above: before, upTo: last, at: out.length });
     }
     before = last;
   });
   if (uneven.length === 0) return out;
-  const readBack = await Promise.all(
-    uneven.map(async ({ above, upTo }) => (await sql<{ id: number; key: number }>`select id, ${sql.ref(key.column)} as key from ${sql.table(table)} where id > ${above} and id <= ${upTo} order by id`.execute(ctx.db)).rows),
-  );
-  return out.flatMap((r) => (r.id < 0 ? readBack[-r.id - 1]!.map((x) => ({ id: Number(x.id), key: Number(x.key) })) : [r]));
+  for (const u of uneven.reverse()) {
+    const { rows: back } = await sql<{ id: number; key: number }>`select id, ${sql.ref(key.column)} as key from ${sql.table(table)} where id > ${u.above} and id <= ${u.upTo} order by id`.execute(ctx.db);
+    out.splice(u.at, 0, ...back.map((x) => key.answer(Number(x.id), Number(x.key))));
+  }
+  return out;
 }
 
 /** Runs `rows` as multi-row INSERTs, calling `each(from, to, result)` per statement (rows from..to-1). */

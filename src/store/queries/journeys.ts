@@ -26,8 +26,7 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       };
       // entries_active_uq (migration 0003): one active entry per user and canvas, even across workers.
       // The predicate must be a literal: SQLite matches it against the index's WHERE clause textually.
-      const inserted = await insertRowsReturningIds(ctx, 'entries', ENTRY_COLUMNS, rows, values, "on conflict (canvas_id, profile_id) where status = 'active' do nothing", { column: 'profile_id', of: (r) => r.profileId });
-      return inserted.map((r) => ({ id: r.id, profileId: r.key }));
+      return insertRowsReturningIds(ctx, 'entries', ENTRY_COLUMNS, rows, values, "on conflict (canvas_id, profile_id) where status = 'active' do nothing", { column: 'profile_id', of: (r) => r.profileId, answer: (id, profileId) => ({ id, profileId }) });
     },
 
     async priorEntries(canvasId, profileIds) {
@@ -174,9 +173,12 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
         },
         'returning id',
       );
-      const members: { batchId: number; position: number; item: NewSyncItem }[] = [];
-      batches.forEach((b, k) => b.forEach((item, position) => members.push({ batchId: Number(ids[k]!.id), position, item })));
-      await insertRows(ctx, 'sync_members', SYNC_MEMBER_COLUMNS, members, (m, p) => void p.push(m.batchId, m.position, m.item.profileId, m.item.entryId));
+      // A batch's members in position order, straight into the statements' parameters.
+      for (let k = 0; k < batches.length; k++) {
+        const batchId = Number(ids[k]!.id);
+        let position = 0;
+        await insertRows(ctx, 'sync_members', SYNC_MEMBER_COLUMNS, batches[k]!, (item, p) => void p.push(batchId, position++, item.profileId, item.entryId));
+      }
     },
 
     async addStepCounts(deltas) {
