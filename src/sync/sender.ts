@@ -35,7 +35,8 @@ export interface TokenSource {
 export type SenderEvent =
   | { kind: 'request'; outcome: string; rows: number; ms: number; workspaceId: string; audienceId: string; requestId: string | null }
   | { kind: 'rate_limited' }
-  | { kind: 'settled'; outcome: string; reason: string | null; count: number; lagMs: number[] }
+  /** `lags`: per settled batch, its users' time from entering the step to the settle (all alike: one write). */
+  | { kind: 'settled'; outcome: string; reason: string | null; count: number; lags: { ms: number; users: number }[] }
   | { kind: 'token_invalid'; workspaceId: string; reason: string }
   | { kind: 'error'; error: unknown };
 
@@ -228,7 +229,7 @@ export function createSender(o: SenderOptions): Sender {
           await o.store.transaction(async (tx) => {
             const tallies = await tx.errorAudienceItems(queue.workspaceId, queue.audienceId, 'audience_not_found', now);
             await tx.addStepCounts(outcomeDeltas(tallies, 'errored', 'audience_not_found', now));
-            emit({ kind: 'settled', outcome: 'errored', reason: 'audience_not_found', count: tallies.reduce((n, t) => n + t.count, 0), lagMs: [] });
+            emit({ kind: 'settled', outcome: 'errored', reason: 'audience_not_found', count: tallies.reduce((n, t) => n + t.count, 0), lags: [] });
           });
           return;
         }
@@ -275,7 +276,7 @@ export function createSender(o: SenderOptions): Sender {
       await tx.addStepCounts(outcomeDeltas(stepTallies(queue, changed), 'not_synced', 'superseded', now));
       return changed.reduce((sum, c) => sum + c.count, 0);
     });
-    emit({ kind: 'settled', outcome: 'not_synced', reason: 'superseded', count, lagMs: [] });
+    emit({ kind: 'settled', outcome: 'not_synced', reason: 'superseded', count, lags: [] });
   }
 
   async function settle(queue: SyncQueue, claimed: readonly ClaimedBatch[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null): Promise<void> {
@@ -288,9 +289,8 @@ export function createSender(o: SenderOptions): Sender {
       return settled;
     });
     const count = changed.reduce((sum, c) => sum + c.count, 0);
-    const lagMs: number[] = [];
-    if (outcome === 'synced') for (const c of changed) for (let i = 0; i < c.count; i++) lagMs.push(now - c.batch.createdAt);
-    emit({ kind: 'settled', outcome, reason, count, lagMs });
+    const lags = outcome === 'synced' ? changed.map((c) => ({ ms: now - c.batch.createdAt, users: c.count })) : [];
+    emit({ kind: 'settled', outcome, reason, count, lags });
   }
 
   async function expireOnce(): Promise<number> {
@@ -313,7 +313,7 @@ export function createSender(o: SenderOptions): Sender {
         return { scanned: expired.scanned, n: expired.tallies.reduce((sum, t) => sum + t.count, 0) };
       });
       total += n;
-      if (n > 0) emit({ kind: 'settled', outcome: 'errored', reason: 'retry_window', count: n, lagMs: [] });
+      if (n > 0) emit({ kind: 'settled', outcome: 'errored', reason: 'retry_window', count: n, lags: [] });
       // Fewer than `limit`: no more. All of them in flight: the rest waits for the next pass.
       if (scanned < limit || n === 0) return total;
     }
