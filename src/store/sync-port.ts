@@ -44,6 +44,8 @@ export interface ClaimedUser {
 /** A batch's members and their hashed identifiers, read from its stored payload. */
 export interface SyncPayloadReader {
   readonly count: number;
+  /** The fields the batch sends, in payload order. */
+  readonly fields: readonly SyncField[];
   profileId(position: number): number;
   hashesOf(position: number): Partial<Record<SyncField, string>>;
   /** The digests of the members at `positions`, one row each, in `fields` order (a request's rows). */

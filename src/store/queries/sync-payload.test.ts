@@ -26,7 +26,7 @@ describe('sync batch payload', () => {
 
   it('slices members, keeping the fields and their order', () => {
     const p = parsePayload(packed);
-    expect(parsePayload(slicePayload(p, 5, 13))).toEqual({ profiles: p.profiles.slice(5, 13), email: p.email!.slice(5, 13), phone: p.phone!.slice(5, 13), idfa: p.idfa!.slice(5, 13) });
+    expect(parsePayload(slicePayload(readPayload(packed), 5, 13))).toEqual({ profiles: p.profiles.slice(5, 13), email: p.email!.slice(5, 13), phone: p.phone!.slice(5, 13), idfa: p.idfa!.slice(5, 13) });
   });
 
   it('reads the JSON form of batches converted from earlier sync items', () => {

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type DueBatches, type QueueCursor, type SettledTally, type SyncField, type SyncPayloadReader, type SyncQueries } from '../sync-port.ts';
 import { inIds, selectRows, type QueryContext } from './context.ts';
-import { parsePayload, readPayload, slicePayload } from './sync-payload.ts';
+import { readPayload, slicePayload } from './sync-payload.ts';
 
 /** readDueSyncBatches looks at this many batches' sizes per statement before it reads any payload. */
 const HEADS_PER_READ = 100;
@@ -109,7 +109,7 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       const { rows: own } = await sql<{ n: number }>`
         select count(*) as n from sync_members where batch_id = ${batchId} and position >= ${keep} and outcome is not null`.execute(db);
       const tailOwn = Number(own[0]?.n ?? 0);
-      const payload = parsePayload(row.payload);
+      const payload = readPayload(row.payload);
       const { id: _id, ...rest } = row;
       const tail = await db
         .insertInto('sync_batches')
