@@ -5,11 +5,10 @@
  * digests each: 46 ms as objects, 13 ms here). Pure, like buildMapping, which stays the readable
  * definition of the body; a test holds the two to the same JSON.
  */
-import type { DigestRows } from '../../core/digest-rows.ts';
+import { DIGEST_BYTES, type DigestRows } from '../../core/digest-rows.ts';
 import { buildMapping, tiktokPartner, type MappingBatch } from './index.ts';
 
 
-const DIGEST = 32;
 /** Two ASCII hex digits per byte value, low byte first. */
 const HEX = new Uint16Array(256);
 for (let b = 0; b < 256; b++) HEX[b] = '0123456789abcdef'.charCodeAt(b >> 4) | ('0123456789abcdef'.charCodeAt(b & 15) << 8);
@@ -25,7 +24,7 @@ export function encodeMapping(batch: Omit<MappingBatch, 'items'> & { parts: read
   const cell = probe.slice(head.length + 1, probe.indexOf(width > 1 ? ',{}' : ']]', head.length));
   const before = Buffer.from(cell.slice(0, cell.indexOf('\\u0000')));
   const after = Buffer.from(cell.slice(cell.indexOf('\\u0000') + '\\u0000'.length));
-  const cellBytes = before.length + 2 * DIGEST + after.length;
+  const cellBytes = before.length + 2 * DIGEST_BYTES + after.length;
   const out = Buffer.allocUnsafe(head.length + rows * (3 + width * (cellBytes + 1)) + 2);
   let o = head.copy(out, 0);
   let first = true;
@@ -43,7 +42,7 @@ export function encodeMapping(batch: Omit<MappingBatch, 'items'> & { parts: read
           continue;
         }
         o += before.copy(out, o);
-        for (const end = d + DIGEST; d < end; d++) {
+        for (const end = d + DIGEST_BYTES; d < end; d++) {
           const h = HEX[bytes[d]!]!;
           out[o++] = h & 0xff;
           out[o++] = h >> 8;

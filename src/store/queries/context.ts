@@ -51,31 +51,30 @@ export async function insertRows<T, R = unknown>(ctx: QueryContext, table: strin
  * in order; otherwise (rows skipped) the few statements concerned read theirs back.
  */
 export async function insertRowsReturningIds<T, R>(ctx: QueryContext, table: string, columns: readonly string[], rows: readonly T[], values: (row: T, params: unknown[]) => void, tail: string, key: { column: string; of: (row: T) => number; answer: (id: number, key: number) => R }): Promise<R[]> {
-  const out: R[] = [];
   if (ctx.dialect === 'postgres') {
     const returned = await insertRows<T, { id: number; key: number }>(ctx, table, columns, rows, values, `${tail} returning id, ${key.column} as key`);
-    for (const r of returned) out.push(key.answer(Number(r.id), Number(r.key)));
-    return out;
+    return returned.map((r) => key.answer(Number(r.id), Number(r.key)));
   }
-  const top = async () => Number((await sql<{ top: number | null }>`select max(id) as top from ${sql.table(table)}`.execute(ctx.db)).rows[0]?.top ?? 0);
-  let before = await top();
-  // Statements that skipped rows: their ids are read back and go in at `at`, in statement order.
-  const uneven: { above: number; upTo: number; at: number }[] = [];
+  let before = Number((await sql<{ top: number | null }>`select max(id) as top from ${sql.table(table)}`.execute(ctx.db)).rows[0]?.top ?? 0);
+  // Per statement, its rows' answers, or the id range to read back (it skipped rows).
+  const parts: (R[] | { above: number; upTo: number })[] = [];
   await eachInsertStatement(ctx, table, columns, rows, values, tail, (from, to, result) => {
     const last = result.insertId === undefined ? before : Number(result.insertId);
     const changed = Number(result.numAffectedRows ?? 0);
     if (changed === 0) return;
     if (changed === to - from && last - before === changed) {
-      for (let k = from, id = before + 1; k < to; k++, id++) out.push(key.answer(id, key.of(rows[k]!)));
-    } else {
-      uneven.push({ above: before, upTo: last, at: out.length });
-    }
+      const answers: R[] = [];
+      for (let k = from, id = before + 1; k < to; k++, id++) answers.push(key.answer(id, key.of(rows[k]!)));
+      parts.push(answers);
+    } else parts.push({ above: before, upTo: last });
     before = last;
   });
-  if (uneven.length === 0) return out;
-  for (const u of uneven.reverse()) {
-    const { rows: back } = await sql<{ id: number; key: number }>`select id, ${sql.ref(key.column)} as key from ${sql.table(table)} where id > ${u.above} and id <= ${u.upTo} order by id`.execute(ctx.db);
-    out.splice(u.at, 0, ...back.map((x) => key.answer(Number(x.id), Number(x.key))));
+  const out: R[] = [];
+  for (const part of parts) {
+    const answers = Array.isArray(part)
+      ? part
+      : (await sql<{ id: number; key: number }>`select id, ${sql.ref(key.column)} as key from ${sql.table(table)} where id > ${part.above} and id <= ${part.upTo} order by id`.execute(ctx.db)).rows.map((x) => key.answer(Number(x.id), Number(x.key)));
+    for (const a of answers) out.push(a);
   }
   return out;
 }
