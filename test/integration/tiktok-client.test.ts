@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeClock } from '../../src/core/clock.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 import { createTikTokClient, type TikTokClient, type TikTokResult } from '../../src/partners/tiktok/client.ts';
+import { fetchTransport } from '../../src/partners/tiktok/http-transport.ts';
 import { buildMapping, type MappingBody } from '../../src/partners/tiktok/index.ts';
 import { consent, emulatorAdmin, SEED, type EmulatorMembers, type EmulatorStats } from '../support/tiktok.ts';
 
@@ -263,7 +264,7 @@ describe('secrets in answers', () => {
     const token = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0';
     const echo: typeof fetch = async () =>
       new Response(JSON.stringify({ code: 40105, message: `token ${token} with secret ${SEED.appSecret} is revoked`, data: {} }), { status: 200 });
-    const c = createTikTokClient({ apiBase: 'http://127.0.0.1:1', appId: SEED.appId, appSecret: SEED.appSecret, fetch: echo });
+    const c = createTikTokClient({ apiBase: 'http://127.0.0.1:1', appId: SEED.appId, appSecret: SEED.appSecret, transport: fetchTransport(echo) });
     const f = expectFailure(await c.getUserInfo(token));
     expect(f.message).not.toContain(token);
     expect(f.message).not.toContain(SEED.appSecret);

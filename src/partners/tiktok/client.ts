@@ -5,6 +5,7 @@
  * message or a log line, and any echo of it in TikTok's own message is redacted.
  */
 import { classify, classifyNetworkFailure, envelopeMessage, type FailureKind } from './errors.ts';
+import { nodeTransport, type HttpTransport } from './http-transport.ts';
 import { API_PREFIX, type MappingBody } from './index.ts';
 
 export interface TikTokClientOptions {
@@ -14,7 +15,8 @@ export interface TikTokClientOptions {
   appSecret: string;
   /** Per-request timeout; a request that takes longer is a transient failure. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** How requests travel (http-transport.ts); default node:http(s). */
+  transport?: HttpTransport;
 }
 
 export interface TikTokFailure {
@@ -83,7 +85,7 @@ export interface TikTokClient {
 export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
   const base = options.apiBase.replace(/\/+$/, '') + API_PREFIX;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const doFetch = options.fetch ?? fetch;
+  const send = options.transport ?? nodeTransport();
   const app = { app_id: options.appId, secret: options.appSecret };
 
   async function call<T>(
@@ -100,23 +102,16 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (p.token !== undefined) headers['access-token'] = p.token;
     if (p.body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    let text: string;
+    let response: { status: number; text: string };
     try {
-      response = await doFetch(url, {
-        method,
-        headers,
-        body: p.body === undefined ? undefined : p.body instanceof Uint8Array ? p.body : JSON.stringify(p.body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
+      response = await send(url, { method, headers, body: p.body === undefined ? undefined : p.body instanceof Uint8Array ? p.body : JSON.stringify(p.body), timeoutMs });
     } catch (error) {
       const c = classifyNetworkFailure(error);
       const kind = c.kind === 'ok' ? 'transient' : c.kind;
       const reason = c.kind === 'ok' ? 'network_error' : c.reason;
       return fail({ kind, reason, code: null, httpStatus: null, message: `TikTok ${path} did not answer (${reason})`, requestId: null });
     }
-    const body = parseJson(text);
+    const body = parseJson(response.text);
     const c = classify(response.status, body);
     const requestId = typeof body === 'object' && body !== null && typeof (body as Json).request_id === 'string' ? ((body as Json).request_id as string) : null;
     if (c.kind !== 'ok') {
