@@ -47,6 +47,26 @@ describeEachStore('store: multi-row inserts with shared columns', ({ store }) =>
     expect(await store().countEntries('ws_ins', 'cv_ins')).toEqual({ entries: 3_334, users: 2_500, exited: 834 });
     expect(await store().countEntries('ws_other', 'cv_ins')).toEqual({ entries: 0, users: 0, exited: 0 });
   });
+
+  it('step counts: deltas of one (step, metric, reason, minute) add up, in one call and across calls; zero deltas write nothing', async () => {
+    const d = (stepId: string, metric: string, count: number, reason = '', minute = 100) => ({ workspaceId: 'ws_cnt', canvasId: 'cv_cnt', stepId, metric, reason, minute, count });
+    // A launch chunk: a few deltas per user, most of them alike.
+    const deltas: ReturnType<typeof d>[] = [];
+    for (let i = 0; i < 1_200; i++) deltas.push(d('sync', 'exited', 1), ...(i % 4 === 0 ? [d('sync', 'not_synced', 1, 'missing_fields'), d('sync', 'pending', -1)] : []));
+    deltas.push(d('sync', 'entered', 1_200), d('sync', 'pending', 1_200), d('sync', 'exited', 5, '', 101), d('other', 'exited', 2), d('sync', 'not_synced', 1, 'profile_missing'), d('sync', 'proceeded', 0));
+    await store().transaction((tx) => tx.addStepCounts(deltas));
+    await store().transaction((tx) => tx.addStepCounts([d('sync', 'exited', 10), d('sync', 'not_synced', 2, 'missing_fields')]));
+    const counts = (await store().stepCounts('ws_cnt', 'cv_cnt')).sort((a, b) => `${a.stepId}${a.metric}${a.reason}${a.minute}`.localeCompare(`${b.stepId}${b.metric}${b.reason}${b.minute}`));
+    expect(counts).toEqual([
+      { stepId: 'other', metric: 'exited', reason: '', minute: 100, count: 2 },
+      { stepId: 'sync', metric: 'entered', reason: '', minute: 100, count: 1_200 },
+      { stepId: 'sync', metric: 'exited', reason: '', minute: 100, count: 1_210 },
+      { stepId: 'sync', metric: 'exited', reason: '', minute: 101, count: 5 },
+      { stepId: 'sync', metric: 'not_synced', reason: 'missing_fields', minute: 100, count: 302 },
+      { stepId: 'sync', metric: 'not_synced', reason: 'profile_missing', minute: 100, count: 1 },
+      { stepId: 'sync', metric: 'pending', reason: '', minute: 100, count: 900 },
+    ]);
+  });
 });
 
 describeEachStore('store: sync batches', ({ store }) => {
