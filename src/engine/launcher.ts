@@ -11,12 +11,12 @@
  * (canvas, user): the job's lease fences the chunk.
  */
 import type { Clock } from '../core/clock.ts';
-import type { Entry } from '../store/journey-port.ts';
-import type { Profile, Store } from '../store/port.ts';
+import type { Entry, EntryUpdate, NewSyncItem } from '../store/journey-port.ts';
+import type { Profile, Queries, Store } from '../store/port.ts';
 import type { CanvasReader, CanvasSnapshot } from './canvas-reader.ts';
 import { arrivalCounts, eligibleCandidates, newEntry, type Candidate } from './enter.ts';
 import { runEntries, writeOutcomes, type Outcome } from './executor.ts';
-import type { DigestTable } from '../core/digest-rows.ts';
+import { hasDigest, type DigestTable } from '../core/digest-rows.ts';
 import type { IdentifierHasher } from '../partners/tiktok/hash-pool.ts';
 import type { StepIO } from './steps/index.ts';
 
@@ -56,26 +56,13 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
     const done = profiles.length < deps.chunkSize;
     const nextCursor = profiles.length > 0 ? profiles[profiles.length - 1]!.id : cursor;
     ahead = live && !done ? await readChunk(deps, job.workspaceId, live, nextCursor, defaultCountry, now) : null;
-    const outcomes = live ? await runNewUsers(deps, live, candidates, await chunk.hashed, defaultCountry, now) : [];
+    const hashed = live ? await chunk.hashed : undefined;
+    // Users of a first sync step that ends the canvas are written in bulk; anyone else one by one.
+    const bulk = live && hashed ? await planBulk(deps, live, candidates, hashed, defaultCountry, now) : null;
+    const outcomes = live && !bulk ? await runNewUsers(deps, live, candidates, hashed, defaultCountry, now) : [];
     const step = await deps.store.transaction(async (tx) => {
       let entered = 0;
-      if (live && candidates.length > 0) {
-        const inserted = await tx.insertEntries(candidates.map((c, i) => newEntry(live, c, outcomes[i]!.update)), now);
-        // Usually everyone went in, in order (insertEntries answers in row order); else by profile.
-        const entryIdOf = inserted.length === candidates.length ? null : new Map(inserted.map((e) => [e.profileId, e.id]));
-        const kept: Outcome[] = [];
-        candidates.forEach((c, i) => {
-          const id = entryIdOf ? entryIdOf.get(c.profile.id) : inserted[i]!.id;
-          if (id === undefined) return; // already active in this canvas: not entered again
-          const o = outcomes[i]!;
-          for (const s of o.syncItems) s.entryId = id;
-          for (const w of o.webhooks) w.entryId = id;
-          kept.push(o);
-        });
-        await writeOutcomes(tx, kept, now);
-        await tx.addStepCounts(arrivalCounts(live, inserted.length, now));
-        entered = inserted.length;
-      }
+      if (live && candidates.length > 0) entered = bulk ? await writeBulk(tx, live, candidates, hashed!, bulk, now) : await writeEach(tx, live, candidates, outcomes, now);
       const kept = await tx.advanceLaunchJob(job.id, leaseId, { cursor: nextCursor, entered, done, leaseExpiresAt: now + deps.leaseMs });
       if (!kept) throw new LeaseLost();
       return { done, entered, nextCursor };
@@ -91,6 +78,84 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
 }
 
 class LeaseLost extends Error {}
+
+/** Writes each user's entry where their run ended, then what their steps did and every count. Returns users entered. */
+async function writeEach(tx: Queries, canvas: CanvasSnapshot, candidates: readonly Candidate[], outcomes: readonly Outcome[], now: number): Promise<number> {
+  const inserted = await tx.insertEntries(candidates.map((c, i) => newEntry(canvas, c, outcomes[i]!.update)), now);
+  // Usually everyone went in, in order (insertEntries answers in row order); else by profile.
+  const entryIdOf = inserted.length === candidates.length ? null : new Map(inserted.map((e) => [e.profileId, e.id]));
+  const kept: Outcome[] = [];
+  candidates.forEach((c, i) => {
+    const id = entryIdOf ? entryIdOf.get(c.profile.id) : inserted[i]!.id;
+    if (id === undefined) return; // already active in this canvas: not entered again
+    const o = outcomes[i]!;
+    for (const s of o.syncItems) s.entryId = id;
+    for (const w of o.webhooks) w.entryId = id;
+    kept.push(o);
+  });
+  await writeOutcomes(tx, kept, now);
+  await tx.addStepCounts(arrivalCounts(canvas, inserted.length, now));
+  return inserted.length;
+}
+
+/**
+ * A chunk whose first step is an audience_sync step that ends the canvas (`next: null`: the plain
+ * "everyone to TikTok" canvas), its identifiers already hashed. Each user's run is then that one
+ * step, and its result turns only on whether the user has a usable identifier (steps/audience_sync.ts).
+ * So one user of each kind runs through the executor, and every user of the kind gets that run's
+ * entry state, counts and sync item, with their own ids and hashes. Nothing is built per user but
+ * their sync item, and the entries are written from the profiles table. Bench, 300k users: launch
+ * alone 2.9–3.4 → 2.2–2.3 s; the sync 5.3 → 4.2–4.7 s (DEVELOPERS.md).
+ */
+interface BulkPlan {
+  /** Per candidate: 0 has a usable identifier, 1 has none. */
+  kind: Uint8Array;
+  /** Per kind, the run of its first user (null: no user of that kind). */
+  runOf: [Outcome | null, Outcome | null];
+}
+
+async function planBulk(deps: LauncherDeps, canvas: CanvasSnapshot, candidates: readonly Candidate[], hashed: DigestTable, defaultCountry: string | null, now: number): Promise<BulkPlan | null> {
+  const first = canvas.definition.steps.find((s) => s.id === canvas.definition.first_step);
+  if (first?.type !== 'audience_sync' || first.next !== null || candidates.length === 0) return null;
+  const kind = new Uint8Array(candidates.length);
+  const firstOf = [-1, -1];
+  for (let i = 0; i < candidates.length; i++) {
+    const k = hasDigest({ table: hashed, row: i }) ? 0 : 1;
+    kind[i] = k;
+    if (firstOf[k]! < 0) firstOf[k] = i;
+  }
+  const rows = firstOf.filter((i) => i >= 0);
+  const runs = await runNewUsers(deps, canvas, rows.map((i) => candidates[i]!), hashed, defaultCountry, now, rows);
+  // The shortcut holds while that step's run is what it is today: one sync item, no other effect,
+  // and both kinds leave in the same state. Anything else goes user by user.
+  if (runs.some((o) => o.syncItems.length !== 1 || o.webhooks.length > 0 || o.profileSet !== null)) return null;
+  if (runs.length === 2 && !sameState(runs[0]!.update, runs[1]!.update)) return null;
+  return { kind, runOf: [firstOf[0]! >= 0 ? runs[0]! : null, firstOf[1]! >= 0 ? runs[runs.length - 1]! : null] };
+}
+
+async function writeBulk(tx: Queries, canvas: CanvasSnapshot, candidates: readonly Candidate[], hashed: DigestTable, plan: BulkPlan, now: number): Promise<number> {
+  const state = (plan.runOf[0] ?? plan.runOf[1])!.update;
+  const inserted = await tx.insertEntriesFromProfiles({ workspaceId: canvas.workspaceId, canvasId: canvas.id, version: canvas.version, profileIds: candidates.map((c) => c.profile.id), state }, now);
+  // Candidates come in profile id order, as the answer does; a profile deleted meanwhile has no entry.
+  const entryIdOf = inserted.length === candidates.length ? null : new Map(inserted.map((e) => [e.profileId, e.id]));
+  const items: NewSyncItem[] = [];
+  const entered = [0, 0];
+  for (let i = 0; i < candidates.length; i++) {
+    const p = candidates[i]!.profile;
+    const id = entryIdOf ? entryIdOf.get(p.id) : inserted[i]!.id;
+    if (id === undefined) continue;
+    const k = plan.kind[i]!;
+    entered[k]!++;
+    const t = plan.runOf[k]!.syncItems[0]!;
+    items.push({ workspaceId: t.workspaceId, canvasId: t.canvasId, stepId: t.stepId, entryId: id, profileId: p.id, externalId: p.externalId, advertiserId: t.advertiserId, audienceId: t.audienceId, action: t.action, fields: t.fields, hashes: k === 0 ? { table: hashed, row: i } : null, outcome: t.outcome, reason: t.reason });
+  }
+  await tx.insertSyncItems(items, now);
+  const deltas = plan.runOf.flatMap((run, k) => (run ? run.book.deltas.map((d) => ({ ...d, count: d.count * entered[k]! })) : []));
+  await tx.addStepCounts([...arrivalCounts(canvas, inserted.length, now), ...deltas]);
+  return inserted.length;
+}
+
+const sameState = (a: EntryUpdate, b: EntryUpdate): boolean => a.stepId === b.stepId && a.status === b.status && a.dueAt === b.dueAt && a.stepEnteredAt === b.stepEnteredAt && a.exitedAt === b.exitedAt;
 
 interface Chunk {
   /** The cursor the chunk was read after. */
@@ -110,8 +175,8 @@ async function readChunk(deps: LauncherDeps, workspaceId: string, canvas: Canvas
   return { after, profiles, candidates, hashed };
 }
 
-/** Runs the chunk's new users through their steps before their entries exist (provisional ids, negative). */
-async function runNewUsers(deps: LauncherDeps, canvas: CanvasSnapshot, candidates: readonly Candidate[], hashed: DigestTable | undefined, defaultCountry: string | null, now: number): Promise<Outcome[]> {
+/** Runs the chunk's new users through their steps before their entries exist (provisional ids, negative). `rows`: each candidate's row of `hashed` (default: its index). */
+async function runNewUsers(deps: LauncherDeps, canvas: CanvasSnapshot, candidates: readonly Candidate[], hashed: DigestTable | undefined, defaultCountry: string | null, now: number, rows?: readonly number[]): Promise<Outcome[]> {
   // Object literals, not spreads: a spread per user cost seconds on a 1M-user launch (CPU profile).
   const entries: Entry[] = candidates.map((c, i) => ({
     id: -(i + 1),
@@ -130,7 +195,7 @@ async function runNewUsers(deps: LauncherDeps, canvas: CanvasSnapshot, candidate
     context: c.context ?? null,
     dispatchId: c.dispatchId ?? null,
   }));
-  return runEntries(deps.io, entries, (e) => ({ definition: canvas.definition, profile: candidates[-e.id - 1]!.profile, hashed: hashed ? { table: hashed, row: -e.id - 1 } : undefined }), defaultCountry, now);
+  return runEntries(deps.io, entries, (e) => ({ definition: canvas.definition, profile: candidates[-e.id - 1]!.profile, hashed: hashed ? { table: hashed, row: rows ? rows[-e.id - 1]! : -e.id - 1 } : undefined }), defaultCountry, now);
 }
 
 async function launchedVersion(deps: LauncherDeps, job: { workspaceId: string; canvasId: string; version: number }, canvas: { version: number }) {

@@ -48,6 +48,29 @@ describeEachStore('store: multi-row inserts with shared columns', ({ store }) =>
     expect(await store().countEntries('ws_other', 'cv_ins')).toEqual({ entries: 0, users: 0, exited: 0 });
   });
 
+  it('entries from profiles: one per profile of the workspace, ids answered in profile order; others and missing ones get none', async () => {
+    const mine = await store().transaction((tx) => tx.upsertProfiles('ws_fp', Array.from({ length: 1_200 }, (_, i) => ({ externalId: `fp-${i}`, standard: {}, custom: {} })), NOW));
+    const theirs = await store().transaction((tx) => tx.upsertProfiles('ws_fp_other', [{ externalId: 'fp-x', standard: {}, custom: {} }], NOW));
+    const state = { stepId: null, status: 'exited' as const, dueAt: null, stepEnteredAt: NOW, exitedAt: NOW };
+    const ids = mine.map((p) => p.id);
+    const all = await store().transaction((tx) => tx.insertEntriesFromProfiles({ workspaceId: 'ws_fp', canvasId: 'cv_fp', version: 2, profileIds: ids, state }, NOW + 1));
+    expect(all.map((e) => e.profileId)).toEqual([...ids].sort((a, b) => a - b));
+    // A profile of another workspace and an id that is no profile: no entry; the rest still answered in order.
+    const some = [ids[5]!, theirs[0]!.id, 999_999_999, ids[1_000]!];
+    const part = await store().transaction((tx) => tx.insertEntriesFromProfiles({ workspaceId: 'ws_fp', canvasId: 'cv_fp2', version: 1, profileIds: some, state }, NOW + 2));
+    expect(part.map((e) => e.profileId)).toEqual([ids[5], ids[1_000]]);
+    // Written in the state given (exited: never due), entered now; test/engine/launch-bulk.test.ts ties ids to users.
+    expect(await store().claimDueEntries({ now: NOW + 10, limit: 10, leaseMs: 1_000, leaseId: 'fp' })).toEqual([]);
+    expect(await store().countEntries('ws_fp', 'cv_fp')).toEqual({ entries: 1_200, users: 1_200, exited: 1_200 });
+    expect(await store().countEntries('ws_fp', 'cv_fp2')).toEqual({ entries: 2, users: 2, exited: 2 });
+    const entries = await store().listEntriesOfProfile('ws_fp', 'fp-5', 10);
+    expect(entries).toEqual([
+      { canvasId: 'cv_fp2', version: 1, stepId: null, status: 'exited', enteredAt: NOW + 2, exitedAt: NOW },
+      { canvasId: 'cv_fp', version: 2, stepId: null, status: 'exited', enteredAt: NOW + 1, exitedAt: NOW },
+    ]);
+    expect(new Set([...all, ...part].map((e) => e.id)).size).toBe(1_202);
+  });
+
   it('step counts: deltas of one (step, metric, reason, minute) add up, in one call and across calls; zero deltas write nothing', async () => {
     const d = (stepId: string, metric: string, count: number, reason = '', minute = 100) => ({ workspaceId: 'ws_cnt', canvasId: 'cv_cnt', stepId, metric, reason, minute, count });
     // A launch chunk: a few deltas per user, most of them alike.

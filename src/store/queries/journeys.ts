@@ -29,6 +29,27 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       return insertRowsReturningIds(ctx, 'entries', ENTRY_COLUMNS, rows, values, "on conflict (canvas_id, profile_id) where status = 'active' do nothing", { column: 'profile_id', of: (r) => r.profileId, answer: (id, profileId) => ({ id, profileId }) });
     },
 
+    async insertEntriesFromProfiles(p, now) {
+      if (p.profileIds.length === 0) return [];
+      const st = p.state;
+      // By the primary key: `+` keeps SQLite off the (workspace_id, external_id) index (profiles.ts).
+      const select = sql`select ${p.workspaceId}, ${p.canvasId}, ${p.version}, p.id, p.external_id, ${st.stepId}, ${st.status}, ${st.dueAt}, ${st.stepEnteredAt}, ${now}, ${st.exitedAt}, null, null
+        from profiles p where ${dialect === 'sqlite' ? sql`+p.workspace_id` : sql`p.workspace_id`} = ${p.workspaceId} and ${inIds(dialect, 'p.id', p.profileIds)} order by p.id`;
+      const into = sql.raw(`insert into entries (${ENTRY_COLUMNS.join(', ')})`);
+      if (dialect === 'postgres') {
+        const { rows } = await sql<{ id: number; profile_id: number }>`${into} ${select} returning id, profile_id`.execute(db);
+        return rows.map((r) => ({ id: Number(r.id), profileId: Number(r.profile_id) })).sort((a, b) => a.profileId - b.profileId);
+      }
+      // SQLite inserts the SELECT's rows in its order, each above the largest id so far (no one else
+      // writes inside this transaction): the ids follow the profiles' order (as insertRowsReturningIds).
+      const before = Number((await sql<{ top: number | null }>`select max(id) as top from entries`.execute(db)).rows[0]?.top ?? 0);
+      const r = await sql`${into} ${select}`.execute(db);
+      const inserted = Number(r.numAffectedRows ?? 0);
+      if (inserted === p.profileIds.length && Number(r.insertId) - before === inserted) return [...p.profileIds].sort((a, b) => a - b).map((profileId, i) => ({ id: before + 1 + i, profileId }));
+      const { rows } = await sql<{ id: number; profile_id: number }>`select id, profile_id from entries where id > ${before} order by id`.execute(db);
+      return rows.map((x) => ({ id: Number(x.id), profileId: Number(x.profile_id) }));
+    },
+
     async priorEntries(canvasId, profileIds) {
       if (profileIds.length === 0) return [];
       // One statement for the whole batch (a launch checks 10,000 users a chunk), by entries_profile_canvas_idx.
