@@ -104,8 +104,8 @@ async function writeEach(tx: Queries, canvas: CanvasSnapshot, candidates: readon
  * step, and its result turns only on whether the user has a usable identifier (steps/audience_sync.ts).
  * So one user of each kind runs through the executor, and every user of the kind gets that run's
  * entry state, counts and sync item, with their own ids and hashes. Nothing is built per user but
- * their sync item, and the entries are written from the profiles table. Bench, 300k users: launch
- * alone 2.9–3.4 → 2.2–2.3 s; the sync 5.3 → 4.2–4.7 s (DEVELOPERS.md).
+ * their sync item, and the entries are written from the profiles table. Bench, 300k users: the
+ * sync 5.3–5.6 → 4.3–4.4 s (DEVELOPERS.md).
  */
 interface BulkPlan {
   /** Per candidate: 0 has a usable identifier, 1 has none. */
