@@ -25,11 +25,22 @@ export async function enterUsers(tx: Queries, canvas: CanvasSnapshot, candidates
 }
 
 /** The candidates that may enter now: in the entry audience, once each, and allowed by the re-entry rule. */
-export async function eligibleCandidates(q: Pick<Queries, 'priorEntries'>, canvas: CanvasSnapshot, candidates: readonly Candidate[], now: number): Promise<Candidate[]> {
-  if (canvas.status !== 'active' || canvas.definition.first_step === null || candidates.length === 0) return [];
-  const eligible = new Map<number, Candidate>();
-  for (const c of candidates) {
-    if (!eligible.has(c.profile.id) && matches(canvas.definition.audience, attributeReader(c.profile))) eligible.set(c.profile.id, c);
+export function eligibleCandidates(q: Pick<Queries, 'priorEntries'>, canvas: CanvasSnapshot, candidates: readonly Candidate[], now: number): Promise<Candidate[]> {
+  const audience = canvas.definition.audience;
+  return eligible(q, canvas, candidates, (c) => c.profile.id, (c) => matches(audience, attributeReader(c.profile)), now);
+}
+
+/**
+ * `eligibleCandidates` for any kind of item that names a profile (a launch may read only ids and
+ * identifiers: launcher.ts). `inAudience` may be left out only when the canvas has no entry audience.
+ */
+export async function eligible<T>(q: Pick<Queries, 'priorEntries'>, canvas: CanvasSnapshot, items: readonly T[], idOf: (t: T) => number, inAudience: ((t: T) => boolean) | null, now: number): Promise<T[]> {
+  if (canvas.status !== 'active' || canvas.definition.first_step === null || items.length === 0) return [];
+  if (!inAudience && canvas.definition.audience) throw new Error('the canvas has an entry audience: its items must be checked against it');
+  const eligible = new Map<number, T>();
+  for (const t of items) {
+    const id = idOf(t);
+    if (!eligible.has(id) && (!inAudience || inAudience(t))) eligible.set(id, t);
   }
   if (eligible.size === 0) return [];
   const { allowed, after_seconds } = canvas.definition.reentry;

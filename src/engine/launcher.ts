@@ -12,11 +12,11 @@
  */
 import type { Clock } from '../core/clock.ts';
 import type { Entry, EntryUpdate, NewSyncItem } from '../store/journey-port.ts';
-import type { Profile, Queries, Store } from '../store/port.ts';
+import type { Queries, Store } from '../store/port.ts';
 import type { CanvasReader, CanvasSnapshot } from './canvas-reader.ts';
-import { arrivalCounts, eligibleCandidates, newEntry, type Candidate } from './enter.ts';
+import { arrivalCounts, eligible, eligibleCandidates, newEntry, type Candidate } from './enter.ts';
 import { runEntries, writeOutcomes, type Outcome } from './executor.ts';
-import { hasDigest, type DigestTable } from '../core/digest-rows.ts';
+import { hasDigest, type DigestTable, type HashedField } from '../core/digest-rows.ts';
 import type { IdentifierHasher } from '../partners/tiktok/hash-pool.ts';
 import type { StepIO } from './steps/index.ts';
 
@@ -51,18 +51,23 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
     if (canvas && canvas.status !== 'active' && canvas.status !== 'archived') return total;
     // Users enter the version that was launched, even if the canvas was edited since.
     const live = canvas && canvas.status === 'active' ? { ...canvas, ...(await launchedVersion(deps, job, canvas)) } : null;
-    const chunk: Chunk = live ? (ahead?.after === cursor ? ahead : await readChunk(deps, job.workspaceId, live, cursor, defaultCountry, now)) : { after: cursor, profiles: [], candidates: [], hashed: Promise.resolve(undefined) };
-    const { profiles, candidates } = chunk;
-    const done = profiles.length < deps.chunkSize;
-    const nextCursor = profiles.length > 0 ? profiles[profiles.length - 1]!.id : cursor;
+    let chunk: Chunk = live ? (ahead?.after === cursor ? ahead : await readChunk(deps, job.workspaceId, live, cursor, defaultCountry, now)) : { after: cursor, count: 0, lastId: null, ids: [], externalIds: [], candidates: [], hashed: Promise.resolve(undefined) };
+    const done = chunk.count < deps.chunkSize;
+    const nextCursor = chunk.lastId ?? cursor;
     ahead = live && !done ? await readChunk(deps, job.workspaceId, live, nextCursor, defaultCountry, now) : null;
-    const hashed = live ? await chunk.hashed : undefined;
+    let hashed = live ? await chunk.hashed : undefined;
     // Users of a first sync step that ends the canvas are written in bulk; anyone else one by one.
-    const bulk = live && hashed ? await planBulk(deps, live, candidates, hashed, defaultCountry, now) : null;
+    const bulk = live && hashed ? await planBulk(deps, live, chunk, hashed, defaultCountry, now) : null;
+    if (live && !bulk && chunk.candidates === null) {
+      // Read without whole profiles for a bulk write that cannot be done after all: read them now.
+      chunk = await readProfiles(deps, job.workspaceId, live, cursor, defaultCountry, now);
+      hashed = await chunk.hashed;
+    }
+    const candidates = chunk.candidates ?? [];
     const outcomes = live && !bulk ? await runNewUsers(deps, live, candidates, hashed, defaultCountry, now) : [];
     const step = await deps.store.transaction(async (tx) => {
       let entered = 0;
-      if (live && candidates.length > 0) entered = bulk ? await writeBulk(tx, live, candidates, hashed!, bulk, now) : await writeEach(tx, live, candidates, outcomes, now);
+      if (live && chunk.ids.length > 0) entered = bulk ? await writeBulk(tx, live, chunk, hashed!, bulk, now) : await writeEach(tx, live, candidates, outcomes, now);
       const kept = await tx.advanceLaunchJob(job.id, leaseId, { cursor: nextCursor, entered, done, leaseExpiresAt: now + deps.leaseMs });
       if (!kept) throw new LeaseLost();
       return { done, entered, nextCursor };
@@ -114,18 +119,31 @@ interface BulkPlan {
   runOf: [Outcome | null, Outcome | null];
 }
 
-async function planBulk(deps: LauncherDeps, canvas: CanvasSnapshot, candidates: readonly Candidate[], hashed: DigestTable, defaultCountry: string | null, now: number): Promise<BulkPlan | null> {
+/** The fields of a first audience_sync step that ends the canvas (a bulk chunk's step); null for any other canvas. */
+function bulkFields(canvas: CanvasSnapshot): readonly HashedField[] | null {
   const first = canvas.definition.steps.find((s) => s.id === canvas.definition.first_step);
-  if (first?.type !== 'audience_sync' || first.next !== null || candidates.length === 0) return null;
-  const kind = new Uint8Array(candidates.length);
+  return first?.type === 'audience_sync' && first.next === null ? first.config.fields : null;
+}
+
+async function planBulk(deps: LauncherDeps, canvas: CanvasSnapshot, chunk: Chunk, hashed: DigestTable, defaultCountry: string | null, now: number): Promise<BulkPlan | null> {
+  if (bulkFields(canvas) === null || chunk.ids.length === 0) return null;
+  const kind = new Uint8Array(chunk.ids.length);
   const firstOf = [-1, -1];
-  for (let i = 0; i < candidates.length; i++) {
+  for (let i = 0; i < kind.length; i++) {
     const k = hasDigest({ table: hashed, row: i }) ? 0 : 1;
     kind[i] = k;
     if (firstOf[k]! < 0) firstOf[k] = i;
   }
   const rows = firstOf.filter((i) => i >= 0);
-  const runs = await runNewUsers(deps, canvas, rows.map((i) => candidates[i]!), hashed, defaultCountry, now, rows);
+  // A chunk read without whole profiles: the first user of each kind is read whole to run.
+  const profileOf = chunk.candidates ? null : new Map((await deps.store.getProfilesByIds(canvas.workspaceId, rows.map((i) => chunk.ids[i]!))).map((p) => [p.id, p]));
+  const firsts: Candidate[] = [];
+  for (const i of rows) {
+    const c = chunk.candidates ? chunk.candidates[i] : profileOf!.has(chunk.ids[i]!) ? { profile: profileOf!.get(chunk.ids[i]!)! } : undefined;
+    if (!c) return null; // deleted meanwhile
+    firsts.push(c);
+  }
+  const runs = await runNewUsers(deps, canvas, firsts, hashed, defaultCountry, now, rows);
   // The shortcut holds while that step's run is what it is today: one sync item, no other effect,
   // and both kinds leave in the same state. Anything else goes user by user.
   if (runs.some((o) => o.syncItems.length !== 1 || o.webhooks.length > 0 || o.profileSet !== null)) return null;
@@ -133,21 +151,21 @@ async function planBulk(deps: LauncherDeps, canvas: CanvasSnapshot, candidates: 
   return { kind, runOf: [firstOf[0]! >= 0 ? runs[0]! : null, firstOf[1]! >= 0 ? runs[runs.length - 1]! : null] };
 }
 
-async function writeBulk(tx: Queries, canvas: CanvasSnapshot, candidates: readonly Candidate[], hashed: DigestTable, plan: BulkPlan, now: number): Promise<number> {
+async function writeBulk(tx: Queries, canvas: CanvasSnapshot, chunk: Chunk, hashed: DigestTable, plan: BulkPlan, now: number): Promise<number> {
+  const { ids, externalIds } = chunk;
   const state = (plan.runOf[0] ?? plan.runOf[1])!.update;
-  const inserted = await tx.insertEntriesFromProfiles({ workspaceId: canvas.workspaceId, canvasId: canvas.id, version: canvas.version, profileIds: candidates.map((c) => c.profile.id), state }, now);
-  // Candidates come in profile id order, as the answer does; a profile deleted meanwhile has no entry.
-  const entryIdOf = inserted.length === candidates.length ? null : new Map(inserted.map((e) => [e.profileId, e.id]));
+  const inserted = await tx.insertEntriesFromProfiles({ workspaceId: canvas.workspaceId, canvasId: canvas.id, version: canvas.version, profileIds: ids, state }, now);
+  // The chunk is in profile id order, as the answer is; a profile deleted meanwhile has no entry.
+  const entryIdOf = inserted.length === ids.length ? null : new Map(inserted.map((e) => [e.profileId, e.id]));
   const items: NewSyncItem[] = [];
   const entered = [0, 0];
-  for (let i = 0; i < candidates.length; i++) {
-    const p = candidates[i]!.profile;
-    const id = entryIdOf ? entryIdOf.get(p.id) : inserted[i]!.id;
+  for (let i = 0; i < ids.length; i++) {
+    const id = entryIdOf ? entryIdOf.get(ids[i]!) : inserted[i]!.id;
     if (id === undefined) continue;
     const k = plan.kind[i]!;
     entered[k]!++;
     const t = plan.runOf[k]!.syncItems[0]!;
-    items.push({ workspaceId: t.workspaceId, canvasId: t.canvasId, stepId: t.stepId, entryId: id, profileId: p.id, externalId: p.externalId, advertiserId: t.advertiserId, audienceId: t.audienceId, action: t.action, fields: t.fields, hashes: k === 0 ? { table: hashed, row: i } : null, outcome: t.outcome, reason: t.reason });
+    items.push({ workspaceId: t.workspaceId, canvasId: t.canvasId, stepId: t.stepId, entryId: id, profileId: ids[i]!, externalId: externalIds[i]!, advertiserId: t.advertiserId, audienceId: t.audienceId, action: t.action, fields: t.fields, hashes: k === 0 ? { table: hashed, row: i } : null, outcome: t.outcome, reason: t.reason });
   }
   await tx.insertSyncItems(items, now);
   const deltas = plan.runOf.flatMap((run, k) => (run ? run.book.deltas.map((d) => ({ ...d, count: d.count * entered[k]! })) : []));
@@ -160,19 +178,43 @@ const sameState = (a: EntryUpdate, b: EntryUpdate): boolean => a.stepId === b.st
 interface Chunk {
   /** The cursor the chunk was read after. */
   after: number;
-  profiles: Profile[];
-  candidates: Candidate[];
-  /** The candidates' identifiers for a first audience_sync step, hashed off the main thread (undefined: the step hashes). */
+  /** Profiles read (fewer than the chunk size: the last chunk). */
+  count: number;
+  lastId: number | null;
+  /** Who may enter now, in id order. */
+  ids: readonly number[];
+  externalIds: readonly string[];
+  /** Their whole profiles; null when only their identifiers were read (a bulk write needs no more). */
+  candidates: Candidate[] | null;
+  /** Their identifiers for a first audience_sync step, hashed off this thread (undefined: the step hashes). */
   hashed: Promise<DigestTable | undefined>;
 }
 
-async function readChunk(deps: LauncherDeps, workspaceId: string, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
+/**
+ * A bulk write needs only who enters and their identifiers. When the canvas has no entry audience
+ * to check, only those are read (`listIdentifiersAfter`: 13.5 → 7.5 ms per 10,000 standalone, and no
+ * profile objects); otherwise the whole profiles.
+ */
+function readChunk(deps: LauncherDeps, workspaceId: string, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
+  const fields = bulkFields(canvas);
+  return deps.hasher && fields && !canvas.definition.audience ? readIdentifiers(deps, deps.hasher, workspaceId, canvas, fields, after, defaultCountry, now) : readProfiles(deps, workspaceId, canvas, after, defaultCountry, now);
+}
+
+async function readIdentifiers(deps: LauncherDeps, hasher: IdentifierHasher, workspaceId: string, canvas: CanvasSnapshot, fields: readonly HashedField[], after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
+  const rows = await deps.store.listIdentifiersAfter(workspaceId, after, deps.chunkSize);
+  const entering = await eligible(deps.store, canvas, rows, (r) => r.id, null, now);
+  const hashed = entering.length > 0 ? hasher.hashMany(entering, fields, defaultCountry) : Promise.resolve(undefined);
+  hashed.catch(() => undefined); // awaited later; a chunk dropped unread must not leave an unhandled rejection
+  return { after, count: rows.length, lastId: rows.at(-1)?.id ?? null, ids: entering.map((r) => r.id), externalIds: entering.map((r) => r.externalId), candidates: null, hashed };
+}
+
+async function readProfiles(deps: LauncherDeps, workspaceId: string, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
   const profiles = await deps.store.listProfilesAfter(workspaceId, after, deps.chunkSize);
   const candidates = await eligibleCandidates(deps.store, canvas, profiles.map((profile) => ({ profile })), now);
   const first = canvas.definition.steps.find((s) => s.id === canvas.definition.first_step);
   const hashed = deps.hasher && first?.type === 'audience_sync' && candidates.length > 0 ? deps.hasher.hashMany(candidates.map((c) => c.profile), first.config.fields, defaultCountry) : Promise.resolve(undefined);
   hashed.catch(() => undefined); // awaited later; a chunk dropped unread must not leave an unhandled rejection
-  return { after, profiles, candidates, hashed };
+  return { after, count: profiles.length, lastId: profiles.at(-1)?.id ?? null, ids: candidates.map((c) => c.profile.id), externalIds: candidates.map((c) => c.profile.externalId), candidates, hashed };
 }
 
 /** Runs the chunk's new users through their steps before their entries exist (provisional ids, negative). `rows`: each candidate's row of `hashed` (default: its index). */
