@@ -55,7 +55,7 @@ export async function insertRowsReturningIds<T, R>(ctx: QueryContext, table: str
     const returned = await insertRows<T, { id: number; key: number }>(ctx, table, columns, rows, values, `${tail} returning id, ${key.column} as key`);
     return returned.map((r) => key.answer(Number(r.id), Number(r.key)));
   }
-  let before = Number((await sql<{ top: number | null }>`select max(id) as top from ${sql.table(table)}`.execute(ctx.db)).rows[0]?.top ?? 0);
+  let before = await largestId(ctx, table);
   // Per statement, its rows' answers, or the id range to read back (it skipped rows).
   const parts: (R[] | { above: number; upTo: number })[] = [];
   await eachInsertStatement(ctx, table, columns, rows, values, tail, (from, to, result) => {
@@ -73,10 +73,21 @@ export async function insertRowsReturningIds<T, R>(ctx: QueryContext, table: str
   for (const part of parts) {
     const answers = Array.isArray(part)
       ? part
-      : (await sql<{ id: number; key: number }>`select id, ${sql.ref(key.column)} as key from ${sql.table(table)} where id > ${part.above} and id <= ${part.upTo} order by id`.execute(ctx.db)).rows.map((x) => key.answer(Number(x.id), Number(x.key)));
+      : (await rowsInIdRange(ctx, table, key.column, part.above, part.upTo)).map((x) => key.answer(x.id, x.key));
     for (const a of answers) out.push(a);
   }
   return out;
+}
+
+/** The table's largest id (0 when empty): in a write transaction, the next insert's rows get the ids above it, in order. */
+export async function largestId(ctx: QueryContext, table: string): Promise<number> {
+  return Number((await sql<{ top: number | null }>`select max(id) as top from ${sql.table(table)}`.execute(ctx.db)).rows[0]?.top ?? 0);
+}
+
+/** (id, `keyColumn`) of the rows with `above` < id ≤ `upTo`, in id order: the ids an insert gave, read back. */
+export async function rowsInIdRange(ctx: QueryContext, table: string, keyColumn: string, above: number, upTo: number): Promise<{ id: number; key: number }[]> {
+  const { rows } = await sql<{ id: number; key: number }>`select id, ${sql.ref(keyColumn)} as key from ${sql.table(table)} where id > ${above} and id <= ${upTo} order by id`.execute(ctx.db);
+  return rows.map((x) => ({ id: Number(x.id), key: Number(x.key) }));
 }
 
 /** Runs `rows` as multi-row INSERTs, calling `each(from, to, result)` per statement (rows from..to-1). */

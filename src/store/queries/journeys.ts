@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Entry, EntryUpdate, JourneyQueries, NewEntry, NewSyncItem, StepCountDelta } from '../journey-port.ts';
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
-import { chunks, insertRows, insertRowsReturningIds, inIds, type QueryContext } from './context.ts';
+import { chunks, insertRows, insertRowsReturningIds, inIds, largestId, rowsInIdRange, type QueryContext } from './context.ts';
 import { buildPayload } from './sync-payload.ts';
 
 type EntryRow = Selectable<EntriesTable>;
@@ -42,12 +42,12 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       }
       // SQLite inserts the SELECT's rows in its order, each above the largest id so far (no one else
       // writes inside this transaction): the ids follow the profiles' order (as insertRowsReturningIds).
-      const before = Number((await sql<{ top: number | null }>`select max(id) as top from entries`.execute(db)).rows[0]?.top ?? 0);
+      const before = await largestId(ctx, 'entries');
       const r = await sql`${into} ${select}`.execute(db);
       const inserted = Number(r.numAffectedRows ?? 0);
-      if (inserted === p.profileIds.length && Number(r.insertId) - before === inserted) return [...p.profileIds].sort((a, b) => a - b).map((profileId, i) => ({ id: before + 1 + i, profileId }));
-      const { rows } = await sql<{ id: number; profile_id: number }>`select id, profile_id from entries where id > ${before} order by id`.execute(db);
-      return rows.map((x) => ({ id: Number(x.id), profileId: Number(x.profile_id) }));
+      const last = inserted === 0 ? before : Number(r.insertId);
+      if (inserted === p.profileIds.length && last - before === inserted) return [...p.profileIds].sort((a, b) => a - b).map((profileId, i) => ({ id: before + 1 + i, profileId }));
+      return (await rowsInIdRange(ctx, 'entries', 'profile_id', before, last)).map((x) => ({ id: x.id, profileId: x.key }));
     },
 
     async priorEntries(canvasId, profileIds) {
