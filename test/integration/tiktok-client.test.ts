@@ -7,7 +7,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeClock } from '../../src/core/clock.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 import { createTikTokClient, type TikTokClient, type TikTokResult } from '../../src/partners/tiktok/client.ts';
-import { fetchTransport } from '../../src/partners/tiktok/http-transport.ts';
 import { buildMapping, type MappingBody } from '../../src/partners/tiktok/index.ts';
 import { consent, emulatorAdmin, SEED, type EmulatorMembers, type EmulatorStats } from '../support/tiktok.ts';
 
@@ -262,9 +261,8 @@ describe('mapping', () => {
 describe('secrets in answers', () => {
   it('redacts the token and the app secret if an answer ever echoes them', async () => {
     const token = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0';
-    const echo: typeof fetch = async () =>
-      new Response(JSON.stringify({ code: 40105, message: `token ${token} with secret ${SEED.appSecret} is revoked`, data: {} }), { status: 200 });
-    const c = createTikTokClient({ apiBase: 'http://127.0.0.1:1', appId: SEED.appId, appSecret: SEED.appSecret, transport: fetchTransport(echo) });
+    const echo = async () => ({ status: 200, text: JSON.stringify({ code: 40105, message: `token ${token} with secret ${SEED.appSecret} is revoked`, data: {} }) });
+    const c = createTikTokClient({ apiBase: 'http://127.0.0.1:1', appId: SEED.appId, appSecret: SEED.appSecret, transport: echo });
     const f = expectFailure(await c.getUserInfo(token));
     expect(f.message).not.toContain(token);
     expect(f.message).not.toContain(SEED.appSecret);

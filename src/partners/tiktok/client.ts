@@ -5,7 +5,7 @@
  * message or a log line, and any echo of it in TikTok's own message is redacted.
  */
 import { classify, classifyNetworkFailure, envelopeMessage, type FailureKind } from './errors.ts';
-import { nodeTransport, type HttpTransport } from './http-transport.ts';
+import { nodeTransport, type HttpAnswer, type HttpTransport } from './http-transport.ts';
 import { API_PREFIX, type MappingBody } from './index.ts';
 
 export interface TikTokClientOptions {
@@ -102,7 +102,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (p.token !== undefined) headers['access-token'] = p.token;
     if (p.body !== undefined) headers['content-type'] = 'application/json';
-    let response: { status: number; text: string };
+    let response: HttpAnswer;
     try {
       response = await send(url, { method, headers, body: p.body === undefined ? undefined : p.body instanceof Uint8Array ? p.body : JSON.stringify(p.body), timeoutMs });
     } catch (error) {

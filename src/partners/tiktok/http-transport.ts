@@ -3,8 +3,9 @@
  * node:http(s) with a keep-alive agent. `fetch` copied every mapping body (up to ~3.5 MB) into a new
  * buffer and wrote it through a stream (undici's extractBody/writeIterable): 30 posts of 3.3 MB took
  * 300–590 ms of CPU against 58–116 ms for node:http (DEVELOPERS.md), on the cores a launch shares.
- * Errors keep fetch's names, so errors.ts classifies both alike: a timeout rejects with the
- * AbortSignal's `TimeoutError`, anything else with the socket's error (a network failure).
+ * Errors carry the names errors.ts classifies: a timeout rejects with the AbortSignal's
+ * `TimeoutError`, anything else with the socket's error (a network failure). Tests hand the client
+ * a transport of their own.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -43,12 +44,4 @@ export function nodeTransport(): HttpTransport {
       request.on('error', failed);
       request.end(body);
     });
-}
-
-/** A `fetch` function as the transport (tests hand the client a fake one). */
-export function fetchTransport(doFetch: typeof fetch): HttpTransport {
-  return async (url, exchange) => {
-    const response = await doFetch(url, { method: exchange.method, headers: exchange.headers, body: exchange.body, signal: AbortSignal.timeout(exchange.timeoutMs) });
-    return { status: response.status, text: await response.text() };
-  };
 }
