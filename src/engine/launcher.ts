@@ -139,9 +139,9 @@ async function planBulk(deps: LauncherDeps, canvas: CanvasSnapshot, chunk: Chunk
   const profileOf = chunk.candidates ? null : new Map((await deps.store.getProfilesByIds(canvas.workspaceId, rows.map((i) => chunk.ids[i]!))).map((p) => [p.id, p]));
   const firsts: Candidate[] = [];
   for (const i of rows) {
-    const c = chunk.candidates ? chunk.candidates[i] : profileOf!.has(chunk.ids[i]!) ? { profile: profileOf!.get(chunk.ids[i]!)! } : undefined;
-    if (!c) return null; // deleted meanwhile
-    firsts.push(c);
+    const profile = chunk.candidates ? chunk.candidates[i]!.profile : profileOf!.get(chunk.ids[i]!);
+    if (!profile) return null; // deleted meanwhile
+    firsts.push({ profile });
   }
   const runs = await runNewUsers(deps, canvas, firsts, hashed, defaultCountry, now, rows);
   // The shortcut holds while that step's run is what it is today: one sync item, no other effect,
