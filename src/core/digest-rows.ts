@@ -4,7 +4,10 @@
  * the packed bytes (partners/tiktok/mapping-body.ts). No hex string is made per identifier on the way;
  * converting 2.5 identifiers a user to hex and back was a tenth of a launch's main-thread CPU.
  */
-export type HashedField = 'email' | 'phone' | 'idfa' | 'gaid';
+import type { SyncField } from './canvas.ts';
+
+/** The fields an audience_sync step hashes (the canvas's own list). */
+export type HashedField = SyncField;
 
 /** Rows of 32-byte SHA-256 digests in one buffer. */
 export interface DigestRows {

@@ -2,6 +2,7 @@
  * The journey half of the store port: entries (a user's place in a canvas), launch jobs (scheduled
  * entry), sync items (audience_sync outcomes) and step counts (metrics). See port.ts for the rest.
  */
+import type { SyncField } from '../core/canvas.ts';
 import type { HashedRow } from '../core/digest-rows.ts';
 import type { Json } from './port.ts';
 
@@ -80,7 +81,7 @@ export interface NewSyncItem {
   audienceId: string | null;
   action: 'add' | 'remove';
   /** The step's fields in order: the id_schema the item is sent with. */
-  fields: readonly ('email' | 'phone' | 'idfa' | 'gaid')[];
+  fields: readonly SyncField[];
   /** The user's digests (pending), or null (not synced). */
   hashes: HashedRow | null;
   outcome: 'pending' | 'not_synced';

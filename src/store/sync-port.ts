@@ -7,9 +7,10 @@
  * a settle changes only batches still pending, so a batch sent twice (a crash between the request and
  * its settle, or a leader change) is counted once. Adds and removes are idempotent at TikTok.
  */
+import type { SyncField } from '../core/canvas.ts';
 import type { DigestRows } from '../core/digest-rows.ts';
 
-export type SyncField = 'email' | 'phone' | 'idfa' | 'gaid';
+export type { SyncField };
 
 export interface SyncQueue {
   id: number;

@@ -5,6 +5,7 @@
  * become an unusable field, never a failed step.
  */
 import { hash } from 'node:crypto';
+import type { SyncField } from '../../core/canvas.ts';
 import { DIGEST_BYTES, type DigestTable } from '../../core/digest-rows.ts';
 // Default ("min") metadata on purpose. We need parsing rules (calling codes, national and IDD
 // prefixes) and possible lengths, and min holds both. "max" only adds the per-type digit patterns
@@ -13,7 +14,7 @@ import { DIGEST_BYTES, type DigestTable } from '../../core/digest-rows.ts';
 // isPossible(). "mobile" would wrongly reject landlines.
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
-export type IdentifierField = 'email' | 'phone' | 'idfa' | 'gaid';
+export type IdentifierField = SyncField;
 export const IDENTIFIER_FIELDS: readonly IdentifierField[] = ['email', 'phone', 'idfa', 'gaid'];
 
 export type UnusableReason = 'missing' | 'invalid_email' | 'invalid_phone' | 'phone_without_country' | 'invalid_device_id';
