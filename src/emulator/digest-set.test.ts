@@ -36,6 +36,22 @@ describe('DigestSet', () => {
     }
   });
 
+  it('keeps members across its blocks of 32,768 when deletes move the last one into the gap', () => {
+    const set = new DigestSet(32);
+    const hex = (i: number) => sha(String(i));
+    for (let i = 0; i < 70_000; i++) set.add(hex(i));
+    for (let i = 0; i < 70_000; i += 3) expect(set.delete(hex(i))).toBe(true); // from the front: every delete moves an entry
+    const kept = new Set<string>();
+    for (let i = 0; i < 70_000; i++) if (i % 3 !== 0) kept.add(hex(i));
+    expect(set.size).toBe(kept.size);
+    expect(new Set(set)).toEqual(kept);
+    for (let i = 0; i < 70_000; i++) expect(set.has(hex(i))).toBe(i % 3 !== 0);
+    const text = Buffer.from(hex(3) + hex(4), 'latin1');
+    expect(set.addAt(text, 0)).toBe(true);
+    expect(set.addAt(text, 64)).toBe(false);
+    expect(set.deleteAt(text, 0)).toBe(true);
+  });
+
   it('refuses a digest of the wrong length', () => {
     expect(() => new DigestSet(32).add('abc')).toThrow(RangeError);
   });

@@ -1,15 +1,33 @@
 /**
- * A set of hex digests of one length (SHA-256: 32 bytes, MD5: 16), kept as bytes in one open-addressing
- * table (linear probing, backward-shift deletion) instead of a JavaScript Set of strings. A million-user
- * audience is 2.5 million identifiers: as strings they were ~100 bytes and a heap object each, and adding
- * them was most of the emulator's CPU in the benchmark (issue 5), which runs on the same two cores as the
- * Cohort it measures. Hex is decoded case-insensitively, so `AB…` and `ab…` are one member.
+ * A set of hex digests of one length (SHA-256: 32 bytes, MD5: 16), kept as bytes instead of a JavaScript Set
+ * of strings. A million-user audience is 2.5 million identifiers: as strings they were ~100 bytes and a heap
+ * object each, and adding them was most of the emulator's CPU in the benchmark (issue 5), which runs on the
+ * same two cores as the Cohort it measures. Hex is decoded case-insensitively, so `AB…` and `ab…` are one member.
+ *
+ * The digests sit one after another in fixed blocks that are never moved; an open-addressing index (linear
+ * probing, backward-shift deletion) of entry numbers and hashes finds them. Growing copies only the index
+ * (8 bytes a slot), not the digests: fresh memory is slow to touch here (a page fault each 4 KB), and a table
+ * of whole digests, copied at every doubling, touched about 2.3 times as much of it per member.
  */
+
+/** Per char code (0–255), its hex digit's value, or -1: `0-9`, `a-f` and `A-F` are digits. */
+export const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let d = 0; d < 16; d++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(d)] = d;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(d)] = d;
+}
+
+/** Digests per block (the first block grows up to this): 1 MB blocks of SHA-256 digests. */
+const BLOCK_SHIFT = 15;
+const BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
+
 export class DigestSet {
-  /** Slots of `words` 32-bit words each. */
-  private table: Int32Array;
-  /** Per slot, its digest's hash (never 0), or 0 when the slot is empty: probes and growth read only this. */
-  private hashes: Int32Array;
+  /** Entry e's digest: `words` words from `(e & BLOCK_MASK) × words` in `blocks[e >> BLOCK_SHIFT]`. */
+  private readonly blocks: Int32Array[] = [];
+  /** Per index slot: entry number + 1, or 0 when empty. */
+  private slots = new Int32Array(1024);
+  /** Per index slot: its entry's hash (never 0); probes and growth compare these before any digest. */
+  private hashes = new Int32Array(1024);
   private readonly words: number;
   private readonly scratch: Buffer;
   private readonly scratchWords: Int32Array;
@@ -20,8 +38,6 @@ export class DigestSet {
     this.words = bytes / 4;
     this.scratchWords = new Int32Array(this.words);
     this.scratch = Buffer.from(this.scratchWords.buffer);
-    this.table = new Int32Array(1024 * this.words);
-    this.hashes = new Int32Array(1024);
   }
 
   get size(): number {
@@ -30,43 +46,97 @@ export class DigestSet {
 
   /** Adds a digest (hex of exactly `bytes` × 2 characters, as validated by the caller). True if it was new. */
   add(hex: string): boolean {
-    const h = this.decode(hex);
-    if ((this.count + 1) * 2 > this.hashes.length) this.grow();
-    const slot = this.find(h);
-    if (this.hashes[slot] !== 0) return false;
-    const base = slot * this.words;
-    for (let i = 0; i < this.words; i++) this.table[base + i] = this.scratchWords[i]!;
-    this.hashes[slot] = h;
-    this.count++;
-    return true;
+    return this.insert(this.decode(hex));
+  }
+
+  /** `add` for the hex digits at `at` in `text` (ASCII bytes): no string is made. */
+  addAt(text: Uint8Array, at: number): boolean {
+    return this.insert(this.decodeAt(text, at));
   }
 
   has(hex: string): boolean {
-    return this.hashes[this.find(this.decode(hex))] !== 0;
+    return this.slots[this.find(this.decode(hex))] !== 0;
   }
 
   /** Removes a digest. True if it was a member. */
   delete(hex: string): boolean {
-    let hole = this.find(this.decode(hex));
-    if (this.hashes[hole] === 0) return false;
-    // Backward shift: move later entries of the probe run into the hole unless their home lies after it.
-    const mask = this.hashes.length - 1;
-    for (let next = (hole + 1) & mask; this.hashes[next] !== 0; next = (next + 1) & mask) {
-      const home = this.hashes[next]! & mask;
-      const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
-      if (stays) continue;
-      this.table.copyWithin(hole * this.words, next * this.words, (next + 1) * this.words);
-      this.hashes[hole] = this.hashes[next]!;
-      hole = next;
+    return this.remove(this.decode(hex));
+  }
+
+  /** `delete` for the hex digits at `at` in `text`. */
+  deleteAt(text: Uint8Array, at: number): boolean {
+    return this.remove(this.decodeAt(text, at));
+  }
+
+  /** Iterates the members as lowercase hex. */
+  *[Symbol.iterator](): IterableIterator<string> {
+    for (let e = 0; e < this.count; e++) {
+      const block = this.blocks[e >> BLOCK_SHIFT]!;
+      yield Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString('hex', (e & BLOCK_MASK) * this.bytes, ((e & BLOCK_MASK) + 1) * this.bytes);
     }
-    this.hashes[hole] = 0;
-    this.count--;
+  }
+
+  /** Inserts the scratch digest, whose hash is `h`. */
+  private insert(h: number): boolean {
+    if ((this.count + 1) * 2 > this.slots.length) this.grow();
+    const slot = this.find(h);
+    if (this.slots[slot] !== 0) return false;
+    const e = this.count++;
+    this.blockFor(e).set(this.scratchWords, (e & BLOCK_MASK) * this.words);
+    this.slots[slot] = e + 1;
+    this.hashes[slot] = h;
     return true;
   }
 
-  *[Symbol.iterator](): IterableIterator<string> {
-    const bytes = Buffer.from(this.table.buffer, this.table.byteOffset, this.table.byteLength);
-    for (let slot = 0; slot < this.hashes.length; slot++) if (this.hashes[slot] !== 0) yield bytes.toString('hex', slot * this.bytes, (slot + 1) * this.bytes);
+  /** The block that will hold entry `e`, the next one. The first starts small and doubles: most audiences are. */
+  private blockFor(e: number): Int32Array {
+    const full = (BLOCK_MASK + 1) * this.words;
+    const b = e >> BLOCK_SHIFT;
+    let block = this.blocks[b];
+    if (block === undefined) this.blocks.push((block = new Int32Array(b === 0 ? 1024 * this.words : full)));
+    else if ((e & BLOCK_MASK) * this.words === block.length) {
+      const grown = new Int32Array(Math.min(full, block.length * 2));
+      grown.set(block);
+      this.blocks[b] = block = grown;
+    }
+    return block;
+  }
+
+  /** Removes the scratch digest, whose hash is `h`: the last entry moves into its place. */
+  private remove(h: number): boolean {
+    const slot = this.find(h);
+    const entry = this.slots[slot]! - 1;
+    if (entry < 0) return false;
+    this.unlink(slot);
+    const last = --this.count;
+    if (entry !== last) {
+      // The last entry's slot: found by its hash, then by its entry number.
+      const lastHash = this.hashOf(last);
+      const mask = this.slots.length - 1;
+      let s = lastHash & mask;
+      while (this.slots[s] !== last + 1) s = (s + 1) & mask;
+      this.slots[s] = entry + 1;
+      const from = this.blocks[last >> BLOCK_SHIFT]!;
+      const at = (last & BLOCK_MASK) * this.words;
+      this.blocks[entry >> BLOCK_SHIFT]!.set(from.subarray(at, at + this.words), (entry & BLOCK_MASK) * this.words);
+    }
+    if ((last & BLOCK_MASK) === 0) this.blocks.pop();
+    return true;
+  }
+
+  /** Empties `hole` with a backward shift: later slots of its probe run move up unless their home lies after it. */
+  private unlink(hole: number): void {
+    const mask = this.slots.length - 1;
+    for (let next = (hole + 1) & mask; this.slots[next] !== 0; next = (next + 1) & mask) {
+      const home = this.hashes[next]! & mask;
+      const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
+      if (stays) continue;
+      this.slots[hole] = this.slots[next]!;
+      this.hashes[hole] = this.hashes[next]!;
+      hole = next;
+    }
+    this.slots[hole] = 0;
+    this.hashes[hole] = 0;
   }
 
   /** Decodes into the scratch words and returns their hash. */
@@ -75,33 +145,52 @@ export class DigestSet {
     return hash(this.scratchWords, 0, this.words);
   }
 
+  /** Decodes `bytes` × 2 hex digits of `text` from `at` into the scratch words and returns their hash. */
+  private decodeAt(text: Uint8Array, at: number): number {
+    const end = at + 2 * this.bytes;
+    if (end > text.length) throw new RangeError(`not ${this.bytes * 2} hex characters`);
+    for (let i = 0, p = at; p < end; i++, p += 2) {
+      const hi = HEX_VALUE[text[p]!]!;
+      const lo = HEX_VALUE[text[p + 1]!]!;
+      if ((hi | lo) < 0) throw new RangeError(`not ${this.bytes * 2} hex characters`);
+      this.scratch[i] = (hi << 4) | lo;
+    }
+    return hash(this.scratchWords, 0, this.words);
+  }
+
+  private hashOf(entry: number): number {
+    return hash(this.blocks[entry >> BLOCK_SHIFT]!, (entry & BLOCK_MASK) * this.words, this.words);
+  }
+
   /** The slot holding the scratch digest (hash `h`), or the empty slot where it would go. */
   private find(h: number): number {
-    const mask = this.hashes.length - 1;
-    const w = this.words;
+    const { slots, hashes, words, scratchWords } = this;
+    const mask = slots.length - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const stored = this.hashes[slot]!;
+      const stored = slots[slot]!;
       if (stored === 0) return slot;
-      if (stored !== h) continue;
-      const base = slot * w;
+      if (hashes[slot] !== h) continue;
+      const e = stored - 1;
+      const block = this.blocks[e >> BLOCK_SHIFT]!;
+      const base = (e & BLOCK_MASK) * words;
       let i = 0;
-      while (i < w && this.table[base + i] === this.scratchWords[i]) i++;
-      if (i === w) return slot;
+      while (i < words && block[base + i] === scratchWords[i]) i++;
+      if (i === words) return slot;
     }
   }
 
+  /** Doubles the index; the digests stay where they are. */
   private grow(): void {
-    const { table, hashes, words } = this;
-    this.table = new Int32Array(hashes.length * 2 * words);
-    this.hashes = new Int32Array(hashes.length * 2);
-    const mask = this.hashes.length - 1;
-    // By the stored hashes, word by word: a million-member audience grows through every size.
-    for (let slot = 0; slot < hashes.length; slot++) {
-      const h = hashes[slot]!;
-      if (h === 0) continue;
+    const { slots, hashes } = this;
+    this.slots = new Int32Array(slots.length * 2);
+    this.hashes = new Int32Array(slots.length * 2);
+    const mask = this.slots.length - 1;
+    for (let s = 0; s < slots.length; s++) {
+      if (slots[s] === 0) continue;
+      const h = hashes[s]!;
       let to = h & mask;
-      while (this.hashes[to] !== 0) to = (to + 1) & mask;
-      for (let i = 0, from = slot * words, base = to * words; i < words; i++) this.table[base + i] = table[from + i]!;
+      while (this.slots[to] !== 0) to = (to + 1) & mask;
+      this.slots[to] = slots[s]!;
       this.hashes[to] = h;
     }
   }
