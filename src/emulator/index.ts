@@ -6,17 +6,17 @@
  * It imports nothing from `partners/`: it is an independent reading of the wire contract, so that a
  * client's misreading shows up as a failure here instead of being mirrored.
  */
-import { isAscii } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError } from 'fastify';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerAudienceRoutes } from './audience-routes.ts';
 import type { EmulatorContext } from './context.ts';
 import { fail } from './envelope.ts';
 import { Faults } from './faults.ts';
+import { BODY_LIMIT, useJsonParser } from './json-body.ts';
 import { registerMappingRoutes } from './mapping-routes.ts';
 import { registerOauthRoutes } from './oauth-routes.ts';
 import { registerPortalRoutes } from './portal-routes.ts';
@@ -48,30 +48,6 @@ export interface RunningEmulator {
   url: string;
   port: number;
   close(): Promise<void>;
-}
-
-/** "Request bodies up to 10 MB accepted" (spec §6): a full 10,000-row, 4-schema mapping is about 4.5 MB. */
-const BODY_LIMIT = 10 * 1024 * 1024;
-
-/**
- * Plain JSON.parse (mapping bodies are megabytes); an empty body reads as "no body" rather than an error.
- * An all-ASCII body (every mapping body: hex and digits) is read as Latin-1, which is the same text for
- * ASCII and copies bytes instead of decoding UTF-8 (that decoding was 2.9 s of the emulator's 1M benchmark).
- */
-function useJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
-    const bytes = body as Buffer;
-    const text = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (e) {
-      const err = new Error(`invalid JSON (${(e as Error).message})`) as FastifyError;
-      err.statusCode = 400;
-      done(err, undefined);
-    }
-  });
 }
 
 function buildContext(options: EmulatorOptions): EmulatorContext {

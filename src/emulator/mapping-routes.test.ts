@@ -86,6 +86,19 @@ describe('membership', () => {
     expect(await stats()).toMatchObject({ mapping_rows: 10_000, max_rows_in_request: 10_000 });
   });
 
+  it('applies a body the byte reader leaves to JSON.parse (an extra field, an escaped digit) like any other', async () => {
+    const [email, phone] = [sha256('a@example.com'), sha256('+15555555555')];
+    const text = JSON.stringify({
+      advertiser_ids: [US], id_schema: ['EMAIL_SHA256', 'PHONE_SHA256'], note: 'kept by TikTok? ignored here',
+      batch_data: [[{ id: email, audience_ids: [audience] }, { id: `\u0000${phone.slice(1)}`, audience_ids: [audience] }]],
+    }).replace('\\u0000', `\\u00${phone.charCodeAt(0).toString(16)}`);
+    const res = await fetch(`${emu.url}/open_api/v1.3/segment/mapping/`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'Access-Token': token }, body: text,
+    });
+    expect(((await res.json()) as EnvelopeJson).code).toBe(0);
+    expect((await members()).members).toMatchObject({ EMAIL_SHA256: [email], PHONE_SHA256: [phone] });
+  });
+
   it('refuses 10,001 rows', async () => {
     expect(await map(emailMapping(audience, 10_001))).toMatchObject({ code: 40002, message: expect.stringMatching(/^batch_data: /) });
   });

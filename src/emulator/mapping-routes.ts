@@ -10,7 +10,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { accessTokenOf, requireAdvertiser, type EmulatorContext } from './context.ts';
 import { ApiError, fail, MSG, ok, paramError, rateLimitMessage, type Envelope } from './envelope.ts';
 import { faultMessage, gatewayErrorPage } from './faults.ts';
+import { useJsonParser } from './json-body.ts';
 import { validateMapping, type MappingRequest } from './mapping.ts';
+import { readMappingBytes } from './mapping-bytes.ts';
 import { applyMapping } from './membership.ts';
 import type { Audience, EmulatorState, Token } from './state.ts';
 import { UNKNOWN_APP } from './stats.ts';
@@ -32,6 +34,11 @@ function resolveAudiences(state: EmulatorState, req: MappingRequest): Map<string
   return found;
 }
 
+/** A body the mapping route's parser read itself (mapping-bytes.ts), not JSON.parse. */
+class ReadMapping {
+  constructor(readonly request: MappingRequest) {}
+}
+
 function requireOneBusinessCenter(state: EmulatorState, advertiserIds: string[]): void {
   const bcs = new Set(advertiserIds.map((id) => state.advertisers.get(id)?.bc_id));
   if (bcs.size > 1) throw paramError('advertiser_ids', 'all advertisers must belong to the same Business Center');
@@ -42,12 +49,12 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: EmulatorContext
 
   /** Steps 5–7; returns the envelope for code 0 or throws an ApiError. */
   function validateAndApply(token: Token, body: unknown, now: number): Envelope {
-    const request = validateMapping(body);
+    const request = body instanceof ReadMapping ? body.request : validateMapping(body);
     for (const id of request.advertiserIds) requireAdvertiser(token, id);
     requireOneBusinessCenter(state, request.advertiserIds);
     const audiences = resolveAudiences(state, request);
     applyMapping(request, audiences, now, ctx.coverDelayMs);
-    stats.mappingAccepted(request.rows.length);
+    stats.mappingAccepted(request.rowCount);
     return ok(clock);
   }
 
@@ -81,18 +88,25 @@ export function registerMappingRoutes(app: FastifyInstance, ctx: EmulatorContext
     }
   }
 
-  app.post(
-    MAPPING_PATH,
-    {
-      // Counted on arrival, before the body is parsed, so that a request refused for any reason (even
-      // unparsable JSON or an oversized body) still shows in what the client sent.
-      onRequest: (req, _reply, done) => {
-        const value = accessTokenOf(req);
-        const token = value === undefined ? undefined : state.tokens.get(value);
-        stats.mappingReceived(token?.appId ?? UNKNOWN_APP, clock.now());
-        done();
+  // In a scope of its own, so that only this route's bodies go through the mapping reader.
+  void app.register(async (scope) => {
+    useJsonParser(scope, (bytes) => {
+      const request = readMappingBytes(bytes);
+      return request && new ReadMapping(request);
+    });
+    scope.post(
+      MAPPING_PATH,
+      {
+        // Counted on arrival, before the body is parsed, so that a request refused for any reason (even
+        // unparsable JSON or an oversized body) still shows in what the client sent.
+        onRequest: (req, _reply, done) => {
+          const value = accessTokenOf(req);
+          const token = value === undefined ? undefined : state.tokens.get(value);
+          stats.mappingReceived(token?.appId ?? UNKNOWN_APP, clock.now());
+          done();
+        },
       },
-    },
-    handle,
-  );
+      handle,
+    );
+  });
 }

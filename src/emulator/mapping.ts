@@ -6,6 +6,7 @@
  * Strictness is deliberate: TikTok's own tolerance for malformed hashes is unknown (reference, open
  * question 2), and an emulator that refuses them surfaces a client's hashing bugs instead of hiding them.
  */
+import { HEX_VALUE } from './digest-set.ts';
 import { paramError } from './envelope.ts';
 
 export const ID_SCHEMAS = ['EMAIL_SHA256', 'PHONE_SHA256', 'IDFA_SHA256', 'AAID_SHA256', 'IDFA_MD5', 'AAID_MD5'] as const;
@@ -14,54 +15,82 @@ export type IdSchema = (typeof ID_SCHEMAS)[number];
 /** Rows (users) per request: "≤ 10,000 users per request" (reference §6). */
 export const MAX_ROWS = 10_000;
 
-/** 1 for the char codes of 0-9, a-f, A-F: a table loop is cheaper than a regex per id (40,000 ids a request). */
-const HEX = new Uint8Array(128);
-for (const ch of '0123456789abcdefABCDEF') HEX[ch.charCodeAt(0)] = 1;
-
 function isHex(s: string, length: number): boolean {
   if (s.length !== length) return false;
   for (let i = 0; i < length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 127 || HEX[c] === 0) return false;
+    if (c > 127 || HEX_VALUE[c]! < 0) return false;
   }
   return true;
 }
 const KNOWN = new Set<string>(ID_SCHEMAS);
 
-/** A cell after validation: either `{}` (no id) or an id with at least one audience. */
-export interface MappingCell {
-  id?: string;
-  audience_ids?: string[];
+/** Hex digits per id of a schema: MD5 16 bytes, SHA-256 32. */
+export const hexLength = (schema: IdSchema): number => (schema.endsWith('_MD5') ? 32 : 64);
+
+/**
+ * Every (cell, audience) pair of a request, in body order: where the cell's hex id starts in `hex`, its
+ * column (index into `schemas`) and its audience (index into `audienceIds`). Three numbers a pair instead of
+ * the parsed cell objects, so that a body read from its bytes (mapping-bytes.ts) never builds them.
+ */
+export class MappingIds {
+  private triples = new Int32Array(3 * 4096);
+  private n = 0;
+
+  constructor(readonly hex: Buffer) {}
+
+  get count(): number {
+    return this.n;
+  }
+
+  push(hexAt: number, column: number, audience: number): void {
+    if (3 * this.n === this.triples.length) {
+      const grown = new Int32Array(this.triples.length * 2);
+      grown.set(this.triples);
+      this.triples = grown;
+    }
+    const t = 3 * this.n++;
+    this.triples[t] = hexAt;
+    this.triples[t + 1] = column;
+    this.triples[t + 2] = audience;
+  }
+
+  /** The pairs as [hexAt, column, audience, hexAt, …], `3 × count` long. */
+  get list(): Int32Array {
+    return this.triples.subarray(0, 3 * this.n);
+  }
 }
 
 export interface MappingRequest {
   advertiserIds: string[];
   action: 'add' | 'delete';
   schemas: IdSchema[];
-  rows: MappingCell[][];
-  /** Every audience id named anywhere in batch_data, for the existence check that follows validation. */
-  audienceIds: Set<string>;
+  /** Rows (users) in batch_data, `{}`-only rows included. */
+  rowCount: number;
+  /** Every audience id named anywhere in batch_data, once each, in order of first mention. */
+  audienceIds: string[];
+  ids: MappingIds;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function advertiserIdsOf(v: unknown): string[] {
+export function advertiserIdsOf(v: unknown): string[] {
   if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string' && x !== '')) {
     throw paramError('advertiser_ids', 'must be a non-empty array of advertiser id strings');
   }
   return v as string[];
 }
 
-function actionOf(v: unknown): 'add' | 'delete' {
+export function actionOf(v: unknown): 'add' | 'delete' {
   if (v === undefined || v === null) return 'add';
   const action = typeof v === 'string' ? v.toLowerCase() : undefined;
   if (action !== 'add' && action !== 'delete') throw paramError('action', 'must be "add" or "delete"');
   return action;
 }
 
-function schemasOf(v: unknown): IdSchema[] {
+export function schemasOf(v: unknown): IdSchema[] {
   if (!Array.isArray(v) || v.length === 0) throw paramError('id_schema', 'must be a non-empty array');
   const seen = new Set<string>();
   return v.map((raw: unknown, i) => {
@@ -76,15 +105,18 @@ function schemasOf(v: unknown): IdSchema[] {
 }
 
 /**
- * One pass over batch_data: row shape, cell shape, hash format, audience ids. No per-cell allocation:
- * the parsed cells are returned as they are, only typed.
+ * One pass over batch_data: row shape, cell shape, hash format, audience ids; every (cell, audience) pair
+ * goes to the returned id list, the hex ids copied one after another into its buffer.
  */
-function rowsOf(v: unknown, schemas: IdSchema[], audienceIds: Set<string>): MappingCell[][] {
+function rowsOf(v: unknown, schemas: IdSchema[], audienceIds: Map<string, number>): { rowCount: number; ids: MappingIds } {
   if (!Array.isArray(v)) throw paramError('batch_data', 'must be an array of rows');
   if (v.length === 0) throw paramError('batch_data', 'must contain at least 1 row');
   if (v.length > MAX_ROWS) throw paramError('batch_data', `must contain at most ${MAX_ROWS} rows, got ${v.length}`);
   const width = schemas.length;
-  const lengths = schemas.map((s) => (s.endsWith('_MD5') ? 32 : 64)); // hex digits of MD5 / SHA-256
+  const lengths = schemas.map(hexLength);
+  const hex: string[] = [];
+  const pairs: number[] = []; // hexAt, column, audience
+  let hexAt = 0;
   for (let r = 0; r < v.length; r++) {
     const row: unknown = v[r];
     if (!Array.isArray(row)) throw paramError(`batch_data[${r}]`, 'must be an array of cells');
@@ -106,20 +138,29 @@ function rowsOf(v: unknown, schemas: IdSchema[], audienceIds: Set<string>): Mapp
         if (typeof a !== 'string' || a === '') {
           throw paramError(`batch_data[${r}][${c}].audience_ids`, 'must contain only audience id strings');
         }
-        audienceIds.add(a);
+        let audience = audienceIds.get(a);
+        if (audience === undefined) audienceIds.set(a, (audience = audienceIds.size));
+        pairs.push(hexAt, c, audience);
       }
+      hex.push(id);
+      hexAt += id.length;
     }
   }
-  return v as MappingCell[][];
+  const list = new MappingIds(Buffer.from(hex.join(''), 'latin1'));
+  for (let i = 0; i < pairs.length; i += 3) list.push(pairs[i]!, pairs[i + 1]!, pairs[i + 2]!);
+  return { rowCount: v.length, ids: list };
 }
 
-/** Checks a mapping body field by field, in the order the fields are documented; throws the first 40002. */
+/**
+ * Checks a parsed mapping body field by field, in the order the fields are documented; throws the first 40002.
+ * readMappingBytes (mapping-bytes.ts) reads the usual body faster and hands anything else to this.
+ */
 export function validateMapping(body: unknown): MappingRequest {
   if (!isObject(body)) throw paramError('body', 'must be a JSON object');
   const advertiserIds = advertiserIdsOf(body.advertiser_ids);
   const action = actionOf(body.action);
   const schemas = schemasOf(body.id_schema);
-  const audienceIds = new Set<string>();
-  const rows = rowsOf(body.batch_data, schemas, audienceIds);
-  return { advertiserIds, action, schemas, rows, audienceIds };
+  const audienceIds = new Map<string, number>();
+  const { rowCount, ids } = rowsOf(body.batch_data, schemas, audienceIds);
+  return { advertiserIds, action, schemas, rowCount, audienceIds: [...audienceIds.keys()], ids };
 }

@@ -8,7 +8,7 @@
  */
 import { DigestSet } from './digest-set.ts';
 import type { Audience } from './state.ts';
-import type { IdSchema, MappingRequest } from './mapping.ts';
+import { hexLength, type IdSchema, type MappingRequest } from './mapping.ts';
 
 /** "Size display: shown only after it reaches ~1,000" (reference §6). */
 export const COVER_THRESHOLD = 1_000;
@@ -16,7 +16,7 @@ export const COVER_THRESHOLD = 1_000;
 function setOf(audience: Audience, schema: IdSchema): DigestSet {
   let set = audience.members.get(schema);
   if (!set) {
-    set = new DigestSet(schema.endsWith('_MD5') ? 16 : 32);
+    set = new DigestSet(hexLength(schema) / 2);
     audience.members.set(schema, set);
   }
   return set;
@@ -34,20 +34,13 @@ export function applyMapping(
   delayMs: number,
 ): void {
   const add = req.action === 'add';
-  // The target Set per (audience, column), looked up once per request rather than once per cell.
-  const setsByAudience = new Map<string, DigestSet[]>();
-  for (const [id, audience] of audiences) setsByAudience.set(id, req.schemas.map((s) => setOf(audience, s)));
-  for (const row of req.rows) {
-    for (let c = 0; c < req.schemas.length; c++) {
-      const cell = row[c]!;
-      if (cell.id === undefined) continue;
-      const id = cell.id;
-      for (const audienceId of cell.audience_ids!) {
-        const set = setsByAudience.get(audienceId)![c]!;
-        if (add) set.add(id);
-        else set.delete(id);
-      }
-    }
+  // The target set per (audience, column), looked up once per request rather than once per cell.
+  const sets = req.audienceIds.map((id) => req.schemas.map((s) => setOf(audiences.get(id)!, s)));
+  const { hex, list } = req.ids;
+  for (let i = 0; i < list.length; i += 3) {
+    const set = sets[list[i + 2]!]![list[i + 1]!]!;
+    if (add) set.addAt(hex, list[i]!);
+    else set.deleteAt(hex, list[i]!);
   }
   for (const audience of audiences.values()) {
     let size = 0;
