@@ -24,10 +24,11 @@ const BLOCK_MASK = (1 << BLOCK_SHIFT) - 1;
 export class DigestSet {
   /** Entry e's digest: `words` words from `(e & BLOCK_MASK) × words` in `blocks[e >> BLOCK_SHIFT]`. */
   private readonly blocks: Int32Array[] = [];
-  /** Per index slot: entry number + 1, or 0 when empty. */
-  private slots = new Int32Array(1024);
-  /** Per index slot: its entry's hash (never 0); probes and growth compare these before any digest. */
-  private hashes = new Int32Array(1024);
+  /**
+   * The index: per slot, two words side by side (one cache line for both): the entry number + 1, or 0 when
+   * empty, and the entry's hash (never 0), which probes and growth compare before any digest.
+   */
+  private index = new Int32Array(2 * 1024);
   private readonly words: number;
   private readonly scratch: Buffer;
   private readonly scratchWords: Int32Array;
@@ -55,7 +56,7 @@ export class DigestSet {
   }
 
   has(hex: string): boolean {
-    return this.slots[this.find(this.decode(hex))] !== 0;
+    return this.index[2 * this.find(this.decode(hex))] !== 0;
   }
 
   /** Removes a digest. True if it was a member. */
@@ -78,13 +79,13 @@ export class DigestSet {
 
   /** Inserts the scratch digest, whose hash is `h`. */
   private insert(h: number): boolean {
-    if ((this.count + 1) * 2 > this.slots.length) this.grow();
+    if ((this.count + 1) * 4 > this.index.length) this.grow(); // at most half the slots used
     const slot = this.find(h);
-    if (this.slots[slot] !== 0) return false;
+    if (this.index[2 * slot] !== 0) return false;
     const e = this.count++;
     this.blockFor(e).set(this.scratchWords, (e & BLOCK_MASK) * this.words);
-    this.slots[slot] = e + 1;
-    this.hashes[slot] = h;
+    this.index[2 * slot] = e + 1;
+    this.index[2 * slot + 1] = h;
     return true;
   }
 
@@ -105,17 +106,16 @@ export class DigestSet {
   /** Removes the scratch digest, whose hash is `h`: the last entry moves into its place. */
   private remove(h: number): boolean {
     const slot = this.find(h);
-    const entry = this.slots[slot]! - 1;
+    const entry = this.index[2 * slot]! - 1;
     if (entry < 0) return false;
     this.unlink(slot);
     const last = --this.count;
     if (entry !== last) {
       // The last entry's slot: found by its hash, then by its entry number.
-      const lastHash = this.hashOf(last);
-      const mask = this.slots.length - 1;
-      let s = lastHash & mask;
-      while (this.slots[s] !== last + 1) s = (s + 1) & mask;
-      this.slots[s] = entry + 1;
+      const mask = this.index.length / 2 - 1;
+      let s = this.hashOf(last) & mask;
+      while (this.index[2 * s] !== last + 1) s = (s + 1) & mask;
+      this.index[2 * s] = entry + 1;
       const from = this.blocks[last >> BLOCK_SHIFT]!;
       const at = (last & BLOCK_MASK) * this.words;
       this.blocks[entry >> BLOCK_SHIFT]!.set(from.subarray(at, at + this.words), (entry & BLOCK_MASK) * this.words);
@@ -126,17 +126,18 @@ export class DigestSet {
 
   /** Empties `hole` with a backward shift: later slots of its probe run move up unless their home lies after it. */
   private unlink(hole: number): void {
-    const mask = this.slots.length - 1;
-    for (let next = (hole + 1) & mask; this.slots[next] !== 0; next = (next + 1) & mask) {
-      const home = this.hashes[next]! & mask;
+    const { index } = this;
+    const mask = index.length / 2 - 1;
+    for (let next = (hole + 1) & mask; index[2 * next] !== 0; next = (next + 1) & mask) {
+      const home = index[2 * next + 1]! & mask;
       const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (stays) continue;
-      this.slots[hole] = this.slots[next]!;
-      this.hashes[hole] = this.hashes[next]!;
+      index[2 * hole] = index[2 * next]!;
+      index[2 * hole + 1] = index[2 * next + 1]!;
       hole = next;
     }
-    this.slots[hole] = 0;
-    this.hashes[hole] = 0;
+    index[2 * hole] = 0;
+    index[2 * hole + 1] = 0;
   }
 
   /** Decodes into the scratch words and returns their hash. */
@@ -164,12 +165,12 @@ export class DigestSet {
 
   /** The slot holding the scratch digest (hash `h`), or the empty slot where it would go. */
   private find(h: number): number {
-    const { slots, hashes, words, scratchWords } = this;
-    const mask = slots.length - 1;
+    const { index, words, scratchWords } = this;
+    const mask = index.length / 2 - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const stored = slots[slot]!;
+      const stored = index[2 * slot]!;
       if (stored === 0) return slot;
-      if (hashes[slot] !== h) continue;
+      if (index[2 * slot + 1] !== h) continue;
       const e = stored - 1;
       const block = this.blocks[e >> BLOCK_SHIFT]!;
       const base = (e & BLOCK_MASK) * words;
@@ -181,17 +182,16 @@ export class DigestSet {
 
   /** Doubles the index; the digests stay where they are. */
   private grow(): void {
-    const { slots, hashes } = this;
-    this.slots = new Int32Array(slots.length * 2);
-    this.hashes = new Int32Array(slots.length * 2);
-    const mask = this.slots.length - 1;
-    for (let s = 0; s < slots.length; s++) {
-      if (slots[s] === 0) continue;
-      const h = hashes[s]!;
+    const old = this.index;
+    const index = (this.index = new Int32Array(old.length * 2));
+    const mask = index.length / 2 - 1;
+    for (let s = 0; s < old.length; s += 2) {
+      if (old[s] === 0) continue;
+      const h = old[s + 1]!;
       let to = h & mask;
-      while (this.slots[to] !== 0) to = (to + 1) & mask;
-      this.slots[to] = slots[s]!;
-      this.hashes[to] = h;
+      while (index[2 * to] !== 0) to = (to + 1) & mask;
+      index[2 * to] = old[s]!;
+      index[2 * to + 1] = h;
     }
   }
 }
