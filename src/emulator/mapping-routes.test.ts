@@ -99,6 +99,33 @@ describe('membership', () => {
     expect((await members()).members).toMatchObject({ EMAIL_SHA256: [email], PHONE_SHA256: [phone] });
   });
 
+  it('keeps concurrent requests apart although their bodies are read into reused buffers', async () => {
+    const bodies = Array.from({ length: 12 }, (_, i) => emailMapping(audience, 200 + i * 50, 'add', `c${i}-`));
+    const answers = await Promise.all(bodies.map((b) => map(b)));
+    expect(answers.map((a) => a.code)).toEqual(bodies.map(() => 0));
+    const held = new Set((await members()).members.EMAIL_SHA256);
+    const sent = bodies.flatMap((b) => (b.batch_data as { id: string }[][]).map((row) => row[0]!.id));
+    expect(held.size).toBe(sent.length);
+    for (const id of sent) expect(held.has(id)).toBe(true);
+  });
+
+  it('answers 413 to a body over 10 MB, declared or streamed', async () => {
+    const big = `{"advertiser_ids":["${US}"],"pad":"${'x'.repeat(10 * 1024 * 1024)}"}`;
+    const headers = { 'content-type': 'application/json', 'Access-Token': token };
+    const declared = await fetch(`${emu.url}/open_api/v1.3/segment/mapping/`, { method: 'POST', headers, body: big });
+    expect(declared.status).toBe(413);
+    const bytes = new TextEncoder().encode(big);
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let at = 0; at < bytes.length; at += 1 << 20) c.enqueue(bytes.subarray(at, at + (1 << 20)));
+        c.close();
+      },
+    });
+    const streamed = await fetch(`${emu.url}/open_api/v1.3/segment/mapping/`, { method: 'POST', headers, body: stream, duplex: 'half' } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect((await map(emailMapping(audience, 3))).code).toBe(0); // and the next request is read whole
+  });
+
   it('refuses 10,001 rows', async () => {
     expect(await map(emailMapping(audience, 10_001))).toMatchObject({ code: 40002, message: expect.stringMatching(/^batch_data: /) });
   });
