@@ -89,6 +89,8 @@ export function createSender(o: SenderOptions): Sender {
    * last batch they took (the queue's next read starts after it). Gone when the queue has none in flight.
    */
   const inFlightOf = new Map<number, { requests: Set<readonly ClaimedBatch[]>; after: QueueCursor }>();
+  /** Body buffers of answered requests, for the next ones (mapping-body.ts: fresh memory is slow to touch). */
+  const spareBodies: Buffer[] = [];
   let queues: SyncQueue[] = [];
   let queuesAt = -Infinity;
   let cursor = 0;
@@ -194,7 +196,15 @@ export function createSender(o: SenderOptions): Sender {
     // Every user superseded: the batches are closed (their members all have an outcome of their own).
     if (rows === 0) return settle(queue, claimed, 'not_synced', 'superseded');
     const started = monotonic();
-    const result = await o.client.mapping(token, encodeMapping({ advertiserId: queue.advertiserId, audienceId: queue.audienceId, action: queue.action, fields: queue.fields, parts }));
+    let buffer: Buffer | undefined;
+    const body = encodeMapping({ advertiserId: queue.advertiserId, audienceId: queue.audienceId, action: queue.action, fields: queue.fields, parts }, (size) => {
+      const spare = spareBodies.pop();
+      return (buffer = spare && spare.length >= size ? spare : Buffer.allocUnsafeSlow(size));
+    });
+    const result = await o.client.mapping(token, body).finally(() => {
+      // Answered (or failed): the transport is done with the bytes.
+      if (buffer && spareBodies.length < maxInFlight) spareBodies.push(buffer);
+    });
     const base = { kind: 'request' as const, rows, ms: Math.round(monotonic() - started), workspaceId: queue.workspaceId, audienceId: queue.audienceId };
     if (result.ok) {
       emit({ ...base, outcome: 'ok', requestId: result.requestId });

@@ -47,4 +47,16 @@ describe('encodeMapping', () => {
     expect(() => encodeMapping({ ...batch, parts: [many] })).toThrow(/10000/);
     expect(JSON.parse(encodeMapping({ ...batch, parts: [{ bytes: many.bytes, at: many.at.subarray(1) }] }).toString()).batch_data).toHaveLength(10_000);
   });
+
+  it('writes into the buffer it is given, over what an earlier body left there', () => {
+    const batch = { advertiserId: '7000000000000000001', audienceId: '900', action: 'add' as const, fields: ['email', 'phone'] as const };
+    const big = usersOf(50, batch.fields, 'big');
+    const small = usersOf(3, batch.fields, 'small');
+    const buffer = Buffer.alloc(100_000);
+    encodeMapping({ ...batch, parts: [big.rows] }, () => buffer);
+    const body = encodeMapping({ ...batch, parts: [small.rows] }, () => buffer);
+    expect(body.buffer).toBe(buffer.buffer);
+    expect(body.toString('utf8')).toBe(JSON.stringify(buildMapping({ ...batch, items: small.items })));
+    expect(() => encodeMapping({ ...batch, parts: [big.rows] }, () => Buffer.alloc(100))).toThrow(RangeError);
+  });
 });

@@ -13,8 +13,15 @@ import { buildMapping, tiktokPartner, type MappingBatch } from './index.ts';
 const HEX = new Uint16Array(256);
 for (let b = 0; b < 256; b++) HEX[b] = '0123456789abcdef'.charCodeAt(b >> 4) | ('0123456789abcdef'.charCodeAt(b & 15) << 8);
 
-/** `batch.items` given as digest rows, in order (`parts` one after another). */
-export function encodeMapping(batch: Omit<MappingBatch, 'items'> & { parts: readonly DigestRows[] }): Buffer {
+/**
+ * `batch.items` given as digest rows, in order (`parts` one after another). `allocate` gives the buffer to
+ * write into, at least `size` bytes (the body is a view of its start): a caller sending many bodies passes
+ * buffers back, because writing megabytes into fresh memory costs a page fault per 4 KB.
+ */
+export function encodeMapping(
+  batch: Omit<MappingBatch, 'items'> & { parts: readonly DigestRows[] },
+  allocate: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
+): Buffer {
   const width = batch.fields.length;
   const rows = batch.parts.reduce((n, p) => n + p.at.length / width, 0);
   // The head, and a cell's text around its digest, from buildMapping itself: one definition of the shape.
@@ -25,7 +32,9 @@ export function encodeMapping(batch: Omit<MappingBatch, 'items'> & { parts: read
   const before = Buffer.from(cell.slice(0, cell.indexOf('\\u0000')));
   const after = Buffer.from(cell.slice(cell.indexOf('\\u0000') + '\\u0000'.length));
   const cellBytes = before.length + 2 * DIGEST_BYTES + after.length;
-  const out = Buffer.allocUnsafe(head.length + rows * (3 + width * (cellBytes + 1)) + 2);
+  const size = head.length + rows * (3 + width * (cellBytes + 1)) + 2;
+  const out = allocate(size);
+  if (out.length < size) throw new RangeError(`a buffer of ${out.length} bytes for a body of up to ${size}`);
   let o = head.copy(out, 0);
   let first = true;
   for (const { bytes, at } of batch.parts) {
