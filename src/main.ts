@@ -170,6 +170,10 @@ function startWorker(runtime: Runtime): Component {
   });
   runtime.worker.current = worker;
   worker.start();
+  // The hash threads load now, not when the first launch needs them: loading one (TypeScript and
+  // libphonenumber's metadata, ~0.5 s of CPU) competed with that launch, whose first chunks were
+  // hashed on this thread meanwhile.
+  void hasher.warm();
   return {
     name: 'journey-worker',
     stop: async () => {

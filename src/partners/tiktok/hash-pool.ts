@@ -64,7 +64,7 @@ export function threadHasher(threads = Math.max(1, availableParallelism() - 1)):
   let turn = 0;
   let ready = 0;
   const whenReady: (() => void)[] = [];
-  // Started on first use: a process that never launches a canvas never pays for the threads (~80 MB).
+  // Started by warm() or on first use (a process that never hashes never pays for the threads, ~80 MB).
   // Until a thread has loaded (~0.3 s) chunks are hashed inline, so a small launch does not wait for it.
   function start(): void {
     for (let i = 0; i < threads; i++) {
