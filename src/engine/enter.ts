@@ -37,17 +37,27 @@ export function eligibleCandidates(q: Pick<Queries, 'priorEntries'>, canvas: Can
 export async function eligible<T>(q: Pick<Queries, 'priorEntries'>, canvas: CanvasSnapshot, items: readonly T[], idOf: (t: T) => number, inAudience: ((t: T) => boolean) | null, now: number): Promise<T[]> {
   if (canvas.status !== 'active' || canvas.definition.first_step === null || items.length === 0) return [];
   if (!inAudience && canvas.definition.audience) throw new Error('the canvas has an entry audience: its items must be checked against it');
-  const eligible = new Map<number, T>();
+  // Once each: a launch's chunk comes in id order, so its ids are unique without a Map (10,000 a chunk).
+  const ids: number[] = [];
+  const kept: T[] = [];
+  let last = -Infinity;
+  let seen: Set<number> | undefined;
   for (const t of items) {
     const id = idOf(t);
-    if (!eligible.has(id) && (!inAudience || inAudience(t))) eligible.set(id, t);
+    if (id <= last) seen ??= new Set(ids);
+    else last = id;
+    if (seen?.has(id) || (inAudience && !inAudience(t))) continue;
+    seen?.add(id);
+    ids.push(id);
+    kept.push(t);
   }
-  if (eligible.size === 0) return [];
+  if (kept.length === 0) return [];
   const { allowed, after_seconds } = canvas.definition.reentry;
-  for (const prior of await q.priorEntries(canvas.id, [...eligible.keys()])) {
-    if (prior.active || !allowed || now - prior.lastEnteredAt < after_seconds * 1000) eligible.delete(prior.profileId);
+  const refused = new Set<number>();
+  for (const prior of await q.priorEntries(canvas.id, ids)) {
+    if (prior.active || !allowed || now - prior.lastEnteredAt < after_seconds * 1000) refused.add(prior.profileId);
   }
-  return [...eligible.values()];
+  return refused.size === 0 ? kept : kept.filter((t) => !refused.has(idOf(t)));
 }
 
 export function newEntry(canvas: CanvasSnapshot, c: Candidate, state?: NewEntry['state']): NewEntry {
