@@ -27,6 +27,8 @@ const CLOSE_OBJECT = 0x7d;
 
 const ID = Buffer.from('id');
 const AUDIENCE_IDS = Buffer.from('audience_ids');
+/** A cell as clients write it, up to its hex digits: `{` is already read. */
+const CELL_HEAD = Buffer.from('"id":"');
 
 /** Thrown inside the reader when the body is not one it reads; never leaves this module. */
 class NotRead extends Error {}
@@ -49,6 +51,10 @@ class Reader {
   private readonly audienceBytes: Buffer[] = [];
   /** Audiences of the cell being read: its id may come after them. */
   private readonly cellAudiences: number[] = [];
+  /** Per audience, what follows the hex digits of a cell naming only it: `","audience_ids":["<id>"]}`. */
+  private readonly cellTails: Buffer[] = [];
+  /** The audience of the last cell read, or -1. */
+  private lastAudience = -1;
 
   constructor(private readonly b: Buffer) {}
 
@@ -96,6 +102,7 @@ class Reader {
   /** `{}`, or `{"id": <hexLength hex digits>, "audience_ids": [non-empty strings]}` in either order. */
   private cell(ids: MappingIds, column: number, hexLength: number): void {
     this.expect(OPEN_OBJECT);
+    if (this.lastAudience >= 0 && this.compactCell(ids, column, hexLength)) return;
     this.skipSpace();
     if (this.b[this.pos] === CLOSE_OBJECT) {
       this.pos++;
@@ -117,6 +124,25 @@ class Reader {
     } while (this.next(CLOSE_OBJECT));
     if (hexAt < 0 || audiences.length === 0) throw notRead();
     for (const a of audiences) ids.push(hexAt, column, a);
+    this.lastAudience = audiences[audiences.length - 1]!;
+  }
+
+  /**
+   * The cell exactly as the last one was written, `"id":"<hex>","audience_ids":["<same audience>"]}`
+   * with no space: read by comparing bytes (most cells of a body, and half the reader's time before).
+   * False, with `pos` unchanged, for any other cell: `cell` reads it the long way.
+   */
+  private compactCell(ids: MappingIds, column: number, hexLength: number): boolean {
+    const { b } = this;
+    const hexAt = this.pos + CELL_HEAD.length;
+    const end = hexAt + hexLength;
+    if (!this.equals(this.pos, hexAt, CELL_HEAD) || end > b.length) return false;
+    for (let p = hexAt; p < end; p++) if (HEX_VALUE[b[p]!]! < 0) return false;
+    const tail = this.cellTails[this.lastAudience]!;
+    if (!this.equals(end, end + tail.length, tail)) return false;
+    ids.push(hexAt, column, this.lastAudience);
+    this.pos = end + tail.length;
+    return true;
   }
 
   /** A non-empty audience id string, as its index in `audienceIds` (the last one found is tried first). */
@@ -128,6 +154,7 @@ class Reader {
     for (let i = known.length - 1; i >= 0; i--) if (this.equals(start, end, known[i]!)) return i;
     known.push(Buffer.from(this.b.subarray(start, end)));
     this.audienceIds.push(this.b.toString('latin1', start, end));
+    this.cellTails.push(Buffer.concat([Buffer.from('","audience_ids":["'), known[known.length - 1]!, Buffer.from('"]}')]));
     return known.length - 1;
   }
 
