@@ -140,10 +140,9 @@ export class DigestSet {
     index[2 * hole + 1] = 0;
   }
 
-  /** Decodes into the scratch words and returns their hash. */
+  /** `decodeAt` for a hex string. */
   private decode(hex: string): number {
-    if (this.scratch.write(hex, 0, this.bytes, 'hex') !== this.bytes) throw new RangeError(`not ${this.bytes * 2} hex characters`);
-    return hash(this.scratchWords, 0, this.words);
+    return this.decodeAt(Buffer.from(hex, 'latin1'), 0);
   }
 
   /** Decodes `bytes` × 2 hex digits of `text` from `at` into the scratch words and returns their hash. */
