@@ -133,11 +133,9 @@ class Reader {
    * False, with `pos` unchanged, for any other cell: `cell` reads it the long way.
    */
   private compactCell(ids: MappingIds, column: number, hexLength: number): boolean {
-    const { b } = this;
     const hexAt = this.pos + CELL_HEAD.length;
     const end = hexAt + hexLength;
-    if (!this.equals(this.pos, hexAt, CELL_HEAD) || end > b.length) return false;
-    for (let p = hexAt; p < end; p++) if (HEX_VALUE[b[p]!]! < 0) return false;
+    if (!this.equals(this.pos, hexAt, CELL_HEAD) || !this.allHex(hexAt, end)) return false;
     const tail = this.cellTails[this.lastAudience]!;
     if (!this.equals(end, end + tail.length, tail)) return false;
     ids.push(hexAt, column, this.lastAudience);
@@ -165,13 +163,19 @@ class Reader {
     return true;
   }
 
+  /** Whether the body's bytes from `start` to `end` (within the body) are all hex digits. */
+  private allHex(start: number, end: number): boolean {
+    if (end > this.b.length) return false;
+    for (let p = start; p < end; p++) if (HEX_VALUE[this.b[p]!]! < 0) return false;
+    return true;
+  }
+
   /** A string of exactly `length` hex digits; returns where they start. */
   private hexString(length: number): number {
     this.expect(QUOTE);
     const start = this.pos;
     const end = start + length;
-    if (end >= this.b.length || this.b[end] !== QUOTE) throw notRead();
-    for (let p = start; p < end; p++) if (HEX_VALUE[this.b[p]!]! < 0) throw notRead();
+    if (this.b[end] !== QUOTE || !this.allHex(start, end)) throw notRead();
     this.pos = end + 1;
     return start;
   }
