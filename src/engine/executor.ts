@@ -191,7 +191,6 @@ function applyEffect(effect: Effect, step: StepDefinition, entry: Entry, profile
         stepId: step.id,
         entryId: entry.id,
         profileId: entry.profileId,
-        externalId: entry.externalId,
         advertiserId: step.config.advertiser_id ?? null,
         audienceId: step.config.audience_id ?? null,
         action: step.config.action,

@@ -17,6 +17,7 @@ import type { CanvasReader, CanvasSnapshot } from './canvas-reader.ts';
 import { arrivalCounts, eligible, eligibleCandidates, newEntry, type Candidate } from './enter.ts';
 import { runEntries, writeOutcomes, type Outcome } from './executor.ts';
 import { hasDigest, type DigestTable, type HashedField } from '../core/digest-rows.ts';
+import { keepIdentifierRows } from '../core/identifier-rows.ts';
 import type { IdentifierHasher } from '../partners/tiktok/hash-pool.ts';
 import type { StepIO } from './steps/index.ts';
 
@@ -51,7 +52,7 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
     if (canvas && canvas.status !== 'active' && canvas.status !== 'archived') return total;
     // Users enter the version that was launched, even if the canvas was edited since.
     const live = canvas && canvas.status === 'active' ? { ...canvas, ...(await launchedVersion(deps, job, canvas)) } : null;
-    let chunk: Chunk = live ? (ahead?.after === cursor ? ahead : await readChunk(deps, job.workspaceId, live, cursor, defaultCountry, now)) : { after: cursor, count: 0, lastId: null, ids: [], externalIds: [], candidates: [], hashed: Promise.resolve(undefined) };
+    let chunk: Chunk = live ? (ahead?.after === cursor ? ahead : await readChunk(deps, job.workspaceId, live, cursor, defaultCountry, now)) : { after: cursor, count: 0, lastId: null, ids: [], candidates: [], hashed: Promise.resolve(undefined) };
     const done = chunk.count < deps.chunkSize;
     const nextCursor = chunk.lastId ?? cursor;
     ahead = live && !done ? await readChunk(deps, job.workspaceId, live, nextCursor, defaultCountry, now) : null;
@@ -152,7 +153,7 @@ async function planBulk(deps: LauncherDeps, canvas: CanvasSnapshot, chunk: Chunk
 }
 
 async function writeBulk(tx: Queries, canvas: CanvasSnapshot, chunk: Chunk, hashed: DigestTable, plan: BulkPlan, now: number): Promise<number> {
-  const { ids, externalIds } = chunk;
+  const { ids } = chunk;
   const state = (plan.runOf[0] ?? plan.runOf[1])!.update;
   const inserted = await tx.insertEntriesFromProfiles({ workspaceId: canvas.workspaceId, canvasId: canvas.id, version: canvas.version, profileIds: ids, state }, now);
   // The chunk is in profile id order, as the answer is; a profile deleted meanwhile has no entry.
@@ -165,7 +166,7 @@ async function writeBulk(tx: Queries, canvas: CanvasSnapshot, chunk: Chunk, hash
     const k = plan.kind[i]!;
     entered[k]!++;
     const t = plan.runOf[k]!.syncItems[0]!;
-    items.push({ workspaceId: t.workspaceId, canvasId: t.canvasId, stepId: t.stepId, entryId: id, profileId: ids[i]!, externalId: externalIds[i]!, advertiserId: t.advertiserId, audienceId: t.audienceId, action: t.action, fields: t.fields, hashes: k === 0 ? { table: hashed, row: i } : null, outcome: t.outcome, reason: t.reason });
+    items.push({ workspaceId: t.workspaceId, canvasId: t.canvasId, stepId: t.stepId, entryId: id, profileId: ids[i]!, advertiserId: t.advertiserId, audienceId: t.audienceId, action: t.action, fields: t.fields, hashes: k === 0 ? { table: hashed, row: i } : null, outcome: t.outcome, reason: t.reason });
   }
   await tx.insertSyncItems(items, now);
   const deltas = plan.runOf.flatMap((run, k) => (run ? run.book.deltas.map((d) => ({ ...d, count: d.count * entered[k]! })) : []));
@@ -183,7 +184,6 @@ interface Chunk {
   lastId: number | null;
   /** Who may enter now, in id order. */
   ids: readonly number[];
-  externalIds: readonly string[];
   /** Their whole profiles; null when only their identifiers were read (a bulk write needs no more). */
   candidates: Candidate[] | null;
   /** Their identifiers for a first audience_sync step, hashed off this thread (undefined: the step hashes). */
@@ -192,8 +192,8 @@ interface Chunk {
 
 /**
  * A bulk write needs only who enters and their identifiers. When the canvas has no entry audience
- * to check, only those are read (`listIdentifiersAfter`: 13.5 → 7.5 ms per 10,000 standalone, and no
- * profile objects); otherwise the whole profiles.
+ * to check, only those are read, as one JSON text the database writes (`listIdentifierRowsAfter`: no
+ * object, array or string per user on this thread; the hash thread parses it); otherwise the whole profiles.
  */
 function readChunk(deps: LauncherDeps, workspaceId: string, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
   const fields = bulkFields(canvas);
@@ -201,11 +201,11 @@ function readChunk(deps: LauncherDeps, workspaceId: string, canvas: CanvasSnapsh
 }
 
 async function readIdentifiers(deps: LauncherDeps, hasher: IdentifierHasher, workspaceId: string, canvas: CanvasSnapshot, fields: readonly HashedField[], after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
-  const rows = await deps.store.listIdentifiersAfter(workspaceId, after, deps.chunkSize);
-  const entering = await eligible(deps.store, canvas, rows, (r) => r.id, null, now);
-  const hashed = entering.length > 0 ? hasher.hashMany(entering, fields, defaultCountry) : Promise.resolve(undefined);
+  const read = await deps.store.listIdentifierRowsAfter(workspaceId, after, deps.chunkSize);
+  const ids = await eligible(deps.store, canvas, read.ids, (id) => id, null, now);
+  const hashed = ids.length > 0 ? hasher.hashRows(keepIdentifierRows(read, ids), ids.length, fields, defaultCountry) : Promise.resolve(undefined);
   hashed.catch(() => undefined); // awaited later; a chunk dropped unread must not leave an unhandled rejection
-  return { after, count: rows.length, lastId: rows.at(-1)?.id ?? null, ids: entering.map((r) => r.id), externalIds: entering.map((r) => r.externalId), candidates: null, hashed };
+  return { after, count: read.ids.length, lastId: read.ids.at(-1) ?? null, ids, candidates: null, hashed };
 }
 
 async function readProfiles(deps: LauncherDeps, workspaceId: string, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
@@ -214,7 +214,7 @@ async function readProfiles(deps: LauncherDeps, workspaceId: string, canvas: Can
   const first = canvas.definition.steps.find((s) => s.id === canvas.definition.first_step);
   const hashed = deps.hasher && first?.type === 'audience_sync' && candidates.length > 0 ? deps.hasher.hashMany(candidates.map((c) => c.profile), first.config.fields, defaultCountry) : Promise.resolve(undefined);
   hashed.catch(() => undefined); // awaited later; a chunk dropped unread must not leave an unhandled rejection
-  return { after, count: profiles.length, lastId: profiles.at(-1)?.id ?? null, ids: candidates.map((c) => c.profile.id), externalIds: candidates.map((c) => c.profile.externalId), candidates, hashed };
+  return { after, count: profiles.length, lastId: profiles.at(-1)?.id ?? null, ids: candidates.map((c) => c.profile.id), candidates, hashed };
 }
 
 /** Runs the chunk's new users through their steps before their entries exist (provisional ids, negative). `rows`: each candidate's row of `hashed` (default: its index). */

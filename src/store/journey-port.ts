@@ -76,7 +76,6 @@ export interface NewSyncItem {
   stepId: string;
   entryId: number;
   profileId: number;
-  externalId: string;
   advertiserId: string | null;
   audienceId: string | null;
   action: 'add' | 'remove';

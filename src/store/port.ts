@@ -5,6 +5,7 @@
  * whatever the number of rows.
  */
 import type { CanvasDefinition, CanvasStatus } from '../core/canvas.ts';
+import type { IdentifierRows } from '../core/identifier-rows.ts';
 import type { JourneyQueries } from './journey-port.ts';
 import type { Leadership } from './locks.ts';
 import type { SyncQueries } from './sync-port.ts';
@@ -65,17 +66,6 @@ export interface NewEvent {
   properties: Record<string, Json>;
 }
 
-/** A profile's id and the attributes its TikTok identifiers are made from. */
-export interface ProfileIdentifiers {
-  id: number;
-  externalId: string;
-  email: string | null;
-  phone: string | null;
-  idfa: string | null;
-  gaid: string | null;
-  country: string | null;
-}
-
 export interface ProfileQueries {
   /** Set-based upsert of many profiles (a few statements per 1,000); later patches for one id win. Needs a transaction. */
   upsertProfiles(workspaceId: string, patches: readonly ProfilePatch[], now: number): Promise<Profile[]>;
@@ -86,8 +76,11 @@ export interface ProfileQueries {
   getProfilesByIds(workspaceId: string, ids: readonly number[]): Promise<Profile[]>;
   /** Profiles with id > afterId in id order: the cursor for scheduled launches and exports. */
   listProfilesAfter(workspaceId: string, afterId: number, limit: number): Promise<Profile[]>;
-  /** `listProfilesAfter` with only what hashing reads: a launch whose users need no whole profile (launcher.ts). */
-  listIdentifiersAfter(workspaceId: string, afterId: number, limit: number): Promise<ProfileIdentifiers[]>;
+  /**
+   * `listProfilesAfter` with only what hashing reads, as the database writes it (core/identifier-rows.ts):
+   * a launch whose users need no whole profile (launcher.ts) builds nothing per user. One statement.
+   */
+  listIdentifierRowsAfter(workspaceId: string, afterId: number, limit: number): Promise<IdentifierRows>;
   /** Set-based. Events of unknown users are stored too (the profile is created by the caller first). */
   insertEvents(workspaceId: string, events: readonly NewEvent[], now: number): Promise<void>;
 }

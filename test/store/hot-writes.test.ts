@@ -102,7 +102,7 @@ describeEachStore('store: sync batches', ({ store }) => {
     );
     await store().transaction((tx) =>
       tx.insertSyncItems(
-        entries.map((e, i) => ({ workspaceId: `ws_${tag}`, canvasId: `cv_${tag}`, stepId: 'sync', entryId: e.id, profileId: e.profileId, externalId: `s-${i}`, advertiserId: 'adv', audienceId: `aud_${tag}`, action: 'add', fields: ['email', 'phone'], hashes: rowFromHex(i % 2 ? { email: hashOf(i) } : { email: hashOf(i), phone: hashOf(1_000 + i) }), outcome: 'pending', reason: null })),
+        entries.map((e, i) => ({ workspaceId: `ws_${tag}`, canvasId: `cv_${tag}`, stepId: 'sync', entryId: e.id, profileId: e.profileId, advertiserId: 'adv', audienceId: `aud_${tag}`, action: 'add', fields: ['email', 'phone'], hashes: rowFromHex(i % 2 ? { email: hashOf(i) } : { email: hashOf(i), phone: hashOf(1_000 + i) }), outcome: 'pending', reason: null })),
         at,
       ),
     );

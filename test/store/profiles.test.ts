@@ -63,6 +63,36 @@ describeEachStore('store: workspaces and profiles', ({ store }) => {
     expect(some).toHaveLength(700);
   });
 
+  it('reads a chunk\'s identifiers as one JSON text, exactly as stored, in id order', async () => {
+    await store().createWorkspace({ id: 'ws_ids', name: 'Ids' }, NOW);
+    await store().createWorkspace({ id: 'ws_other', name: 'Other' }, NOW);
+    // Values JSON must escape (quotes, backslashes, control characters, non-ASCII, an emoji) and nulls.
+    const odd = ['a"b@example.com', 'back\\slash@example.com', 'tab\there@example.com', 'zoë@exämple.com', '😀@example.com', ' Spaces@Example.COM '];
+    const patches = Array.from({ length: 25 }, (_, i) => ({
+      externalId: `v${i}`,
+      standard: { email: odd[i % odd.length]!, ...(i % 2 ? { phone: `+1 (415) 555-${String(1000 + i)}` } : {}), ...(i % 3 === 0 ? { idfa: `IDFA-${i}`, country: 'FR' } : {}), ...(i % 4 === 1 ? { gaid: `g\u0001${i}` } : {}) },
+      custom: {},
+    }));
+    const written = await store().transaction((tx) => tx.upsertProfiles('ws_ids', patches, NOW));
+    await store().transaction((tx) => tx.upsertProfiles('ws_other', [{ externalId: 'v0', standard: { email: 'other@example.com' }, custom: {} }], NOW));
+    const byId = [...written].sort((a, b) => a.id - b.id);
+    const pages: number[][] = [];
+    let after = 0;
+    for (;;) {
+      const chunk = await store().listIdentifierRowsAfter('ws_ids', after, 10);
+      if (chunk.ids.length === 0) {
+        expect(JSON.parse(chunk.rows)).toEqual([]);
+        break;
+      }
+      const expected = byId.filter((p) => p.id > after).slice(0, 10);
+      expect(chunk.ids).toEqual(expected.map((p) => p.id));
+      expect(JSON.parse(chunk.rows)).toEqual(expected.map((p) => [p.email, p.phone, p.idfa, p.gaid, p.country]));
+      pages.push(chunk.ids);
+      after = chunk.ids.at(-1)!;
+    }
+    expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
+  });
+
   it('rolls a failed transaction back', async () => {
     await store().createWorkspace({ id: 'ws_r', name: 'R' }, NOW);
     await expect(

@@ -48,7 +48,7 @@ describeEachStore('store: migration 0007 (sync batches)', ({ kind }) => {
 
       // New writes after the converted rows: ids do not collide (PostgreSQL's sequence moved past them).
       await store.transaction((tx) =>
-        tx.insertSyncItems([{ workspaceId: 'ws_m', canvasId: 'cv_m', stepId: 'sync', entryId: 2, profileId: c, externalId: 'c', advertiserId: 'adv', audienceId: 'aud', action: 'add', fields: ['email', 'phone'], hashes: rowFromHex({ email: hex('d') }), outcome: 'pending', reason: null }], NOW + 5),
+        tx.insertSyncItems([{ workspaceId: 'ws_m', canvasId: 'cv_m', stepId: 'sync', entryId: 2, profileId: c, advertiserId: 'adv', audienceId: 'aud', action: 'add', fields: ['email', 'phone'], hashes: rowFromHex({ email: hex('d') }), outcome: 'pending', reason: null }], NOW + 5),
       );
       expect((await store.readDueSyncBatches({ queueId: Number(queue.id), now: NOW + 5, limit: 10_000 })).batches.map((x) => x.users.map((u) => u.profileId))).toEqual([[b], [c]]);
       expect((await store.listSyncItemsOfProfile('ws_m', 'c')).map((i) => i.outcome)).toEqual(['pending', 'not_synced']);

@@ -143,7 +143,11 @@ describeEachStore('sync: the sender', ({ store }) => {
     const pool = threadHasher(1);
     await pool.warm();
     let hashedByPool = 0;
-    const counting = { ...pool, hashMany: async (...a: Parameters<typeof pool.hashMany>) => ((hashedByPool += a[0].length), pool.hashMany(...a)) };
+    const counting = {
+      ...pool,
+      hashMany: async (...a: Parameters<typeof pool.hashMany>) => ((hashedByPool += a[0].length), pool.hashMany(...a)),
+      hashRows: async (...a: Parameters<typeof pool.hashRows>) => ((hashedByPool += a[1]), pool.hashRows(...a)),
+    };
     try {
       const launcher = await engineHarness(store(), { hasher: counting });
       const mine = await launcher.workspace();

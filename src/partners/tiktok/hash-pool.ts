@@ -1,28 +1,26 @@
 /**
  * Identifier hashing for many users at once, on a worker thread when the machine has a core to spare
  * (issue #5: "hashing spread over every core"). A launch hashes 10,000 users a chunk; while a worker
- * hashes them, the main thread runs the sender and SQLite. A chunk goes over as one JSON string and
- * comes back as a table of digest bytes (core/digest-rows.ts), its buffers transferred, not copied:
- * nothing is allocated per user on the way, and no digest is turned into hex.
+ * hashes them, the main thread runs the sender and SQLite. A chunk goes over as one JSON text
+ * (core/identifier-rows.ts; a launch reads it so from the database) and comes back as a table of digest
+ * bytes (core/digest-rows.ts), its buffers transferred, not copied: nothing is allocated per user on
+ * the way, and no digest is turned into hex.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { DigestTable } from '../../core/digest-rows.ts';
+import { identifierObjects, identifierRowsText, type IdentifierValues } from '../../core/identifier-rows.ts';
 import { startTsWorker } from '../../core/ts-worker.ts';
 import { hashTable, type IdentifierField } from './identifiers.ts';
 
 /** What hashing reads from a profile. */
-export interface IdentifierInput {
-  email: string | null;
-  phone: string | null;
-  idfa: string | null;
-  gaid: string | null;
-  country: string | null;
-}
+export type IdentifierInput = IdentifierValues;
 
 export interface IdentifierHasher {
   /** The usable hashes of each input, one row each in order (the digests hashProfileIdentifiers gives as hex). */
   hashMany(inputs: readonly IdentifierInput[], fields: readonly IdentifierField[], defaultCountry: string | null): Promise<DigestTable>;
+  /** `hashMany` for `count` rows given as identifier-rows text (core/identifier-rows.ts). */
+  hashRows(rows: string, count: number, fields: readonly IdentifierField[], defaultCountry: string | null): Promise<DigestTable>;
   /** Resolves once every thread has loaded (until then hashMany answers inline). */
   warm(): Promise<void>;
   close(): Promise<void>;
@@ -32,6 +30,7 @@ export interface IdentifierHasher {
 export function inlineHasher(): IdentifierHasher {
   return {
     hashMany: async (inputs, fields, defaultCountry) => hashTable(inputs, fields, defaultCountry),
+    hashRows: async (rows, _count, fields, defaultCountry) => hashTable(identifierObjects(rows), fields, defaultCountry),
     warm: async () => undefined,
     close: async () => undefined,
   };
@@ -93,18 +92,23 @@ export function threadHasher(threads = Math.max(1, availableParallelism() - 1)):
       workers.push(slot);
     }
   }
+  const hashRows: IdentifierHasher['hashRows'] = (rows, count, fields, defaultCountry) => {
+    if (workers.length === 0) start();
+    if (broken || ready < workers.length || count === 0) return fallback.hashRows(rows, count, fields, defaultCountry);
+    const slot = workers[turn++ % workers.length]!;
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      slot.jobs.set(id, { resolve, reject, count, fields });
+      slot.worker.postMessage({ id, rows, fields, defaultCountry });
+    });
+  };
   return {
     hashMany(inputs, fields, defaultCountry) {
       if (workers.length === 0) start();
       if (broken || ready < workers.length || inputs.length === 0) return fallback.hashMany(inputs, fields, defaultCountry);
-      const slot = workers[turn++ % workers.length]!;
-      const id = nextId++;
-      const rows = inputs.map((p) => [p.email, p.phone, p.idfa, p.gaid, p.country]);
-      return new Promise((resolve, reject) => {
-        slot.jobs.set(id, { resolve, reject, count: inputs.length, fields });
-        slot.worker.postMessage({ id, rows: JSON.stringify(rows), fields, defaultCountry });
-      });
+      return hashRows(identifierRowsText(inputs), inputs.length, fields, defaultCountry);
     },
+    hashRows,
     warm() {
       if (workers.length === 0) start();
       return ready === workers.length ? Promise.resolve() : new Promise((resolve) => whenReady.push(resolve));
