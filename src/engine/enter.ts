@@ -39,25 +39,30 @@ export async function eligible<T>(q: Pick<Queries, 'priorEntries'>, canvas: Canv
   if (!inAudience && canvas.definition.audience) throw new Error('the canvas has an entry audience: its items must be checked against it');
   // Once each: a launch's chunk comes in id order, so its ids are unique without a Map (10,000 a chunk).
   const ids: number[] = [];
-  const kept: T[] = [];
+  let kept: T[] | null = null; // null while every item is kept: then the items themselves, not a copy
   let last = -Infinity;
   let seen: Set<number> | undefined;
-  for (const t of items) {
+  for (let i = 0; i < items.length; i++) {
+    const t = items[i]!;
     const id = idOf(t);
     if (id <= last) seen ??= new Set(ids);
     else last = id;
-    if (seen?.has(id) || (inAudience && !inAudience(t))) continue;
+    if (seen?.has(id) || (inAudience && !inAudience(t))) {
+      kept ??= items.slice(0, i);
+      continue;
+    }
     seen?.add(id);
     ids.push(id);
-    kept.push(t);
+    kept?.push(t);
   }
-  if (kept.length === 0) return [];
+  if (ids.length === 0) return [];
   const { allowed, after_seconds } = canvas.definition.reentry;
   const refused = new Set<number>();
   for (const prior of await q.priorEntries(canvas.id, ids)) {
     if (prior.active || !allowed || now - prior.lastEnteredAt < after_seconds * 1000) refused.add(prior.profileId);
   }
-  return refused.size === 0 ? kept : kept.filter((t) => !refused.has(idOf(t)));
+  const all = kept ?? items.slice();
+  return refused.size === 0 ? all : all.filter((t) => !refused.has(idOf(t)));
 }
 
 export function newEntry(canvas: CanvasSnapshot, c: Candidate, state?: NewEntry['state']): NewEntry {

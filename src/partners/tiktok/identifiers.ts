@@ -229,8 +229,10 @@ export function hashTable(inputs: readonly (Partial<Record<IdentifierField, unkn
   const size = inputs.length * width * DIGEST_BYTES;
   const bytes = transferable ? Buffer.from(new ArrayBuffer(size)) : Buffer.allocUnsafe(size);
   let o = 0;
-  for (let i = 0; i < inputs.length; i++) {
-    for (let c = 0; c < width; c++) {
+  // Field by field: the digests of one field lie one after another in row order, so a batch's
+  // payload copies each field's run at once (store/queries/sync-payload.ts buildPayload).
+  for (let c = 0; c < width; c++) {
+    for (let i = 0; i < inputs.length; i++) {
       const n = normaliseField(inputs[i]!, fields[c]!, defaultCountry);
       if (!n?.ok) continue;
       if (n.prehashed) bytes.write(n.value, o, DIGEST_BYTES, 'hex');

@@ -24,6 +24,34 @@ describe('sync batch payload', () => {
     expect(packed.length).toBe(6 + 19 * 8 + 3 * 3 + (19 + 7) * 32);
   });
 
+  it('copies runs of digests that follow each other (tables laid out field by field), across tables and gaps', () => {
+    // As the hash thread lays a table out: every member's email, then every phone, then every idfa.
+    const byField = (rows: Member['hashes'][], fields: readonly ('email' | 'phone' | 'idfa' | 'gaid')[]) => {
+      const t = tableFromHex(rows, fields);
+      const bytes = new Uint8Array(t.bytes.length);
+      const at = new Int32Array(t.at.length).fill(-1);
+      let o = 0;
+      fields.forEach((_, c) => rows.forEach((_, r) => {
+        const from = t.at[r * fields.length + c]!;
+        if (from < 0) return;
+        bytes.set(t.bytes.subarray(from, from + 32), o);
+        at[r * fields.length + c] = o;
+        o += 32;
+      }));
+      return { bytes, at, fields };
+    };
+    const many: Member[] = Array.from({ length: 40 }, (_, i) => ({ profileId: i, hashes: i === 7 || i === 30 ? {} : { email: sha(`e${i}`), ...(i % 4 === 0 ? { phone: sha(`p${i}`) } : {}), idfa: sha(`i${i}`) } }));
+    const first = byField(many.slice(0, 25).map((m) => m.hashes), ['email', 'idfa', 'phone']);
+    const second = byField(many.slice(25).map((m) => m.hashes), ['phone', 'email', 'idfa']);
+    const p = buildPayload(many, ['email', 'phone', 'idfa'], (m) => m.profileId, (m) => (m.profileId === 7 || m.profileId === 30 ? null : m.profileId < 25 ? { table: first, row: m.profileId } : { table: second, row: m.profileId - 25 }));
+    expect(parsePayload(p)).toEqual({
+      profiles: many.map((m) => m.profileId),
+      email: many.map((m) => m.hashes.email ?? null),
+      phone: many.map((m) => m.hashes.phone ?? null),
+      idfa: many.map((m) => m.hashes.idfa ?? null),
+    });
+  });
+
   it('slices members, keeping the fields and their order', () => {
     const p = parsePayload(packed);
     expect(parsePayload(slicePayload(readPayload(packed), 5, 13))).toEqual({ profiles: p.profiles.slice(5, 13), email: p.email!.slice(5, 13), phone: p.phone!.slice(5, 13), idfa: p.idfa!.slice(5, 13) });

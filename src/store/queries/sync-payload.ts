@@ -42,8 +42,8 @@ export function parsePayload(value: Uint8Array | string): SyncPayload {
 const bytesOf = (value: Uint8Array | string): Buffer => (typeof value === 'string' ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
 
 /**
- * The packed form of members given as (profile id, digests), sending `fields`: each digest copied
- * from its row's table, byte by byte (a native copy per 32 bytes cost more than the loop).
+ * The packed form of members given as (profile id, digests), sending `fields`: each field's digests
+ * copied from the members' tables, a run of consecutive ones at once.
  */
 export function buildPayload<T>(members: readonly T[], fields: readonly SyncField[], profileOf: (m: T) => number, hashesOf: (m: T) => HashedRow | null): Buffer {
   const n = members.length;
@@ -79,15 +79,38 @@ export function buildPayload<T>(members: readonly T[], fields: readonly SyncFiel
     const bitmap = at;
     at += bitmapBytes;
     const starts = from[k]!;
+    // Digests that follow each other in the source (a hash table is laid out field by field) are
+    // copied as one run.
+    let run: Uint8Array | undefined;
+    let runFrom = 0;
+    let runEnd = 0;
     for (let i = 0; i < n; i++) {
-      let d = starts[i]!;
+      const d = starts[i]!;
       if (d < 0) continue;
       const digests = source[i]!;
-      for (const end = d + DIGEST_BYTES; d < end; d++) bytes[at++] = digests[d]!;
+      if (digests !== run || d !== runEnd) {
+        copyRun(bytes, at - (runEnd - runFrom), run, runFrom, runEnd);
+        run = digests;
+        runFrom = d;
+        runEnd = d;
+      }
+      runEnd += DIGEST_BYTES;
+      at += DIGEST_BYTES;
       bytes[bitmap + (i >> 3)] = bytes[bitmap + (i >> 3)]! | (1 << (i & 7));
     }
+    copyRun(bytes, at - (runEnd - runFrom), run, runFrom, runEnd);
   });
   return bytes;
+}
+
+/** Copies `source[from, end)` to `to` in `bytes`: a short run byte by byte (a native call costs more for one digest). */
+function copyRun(bytes: Buffer, to: number, source: Uint8Array | undefined, from: number, end: number): void {
+  if (source === undefined || end === from) return;
+  if (end - from > 4 * DIGEST_BYTES) {
+    bytes.set(source.subarray(from, end), to);
+    return;
+  }
+  for (let d = from; d < end; d++) bytes[to++] = source[d]!;
 }
 
 /**
