@@ -11,7 +11,7 @@
  * (canvas, user): the job's lease fences the chunk.
  */
 import type { Clock } from '../core/clock.ts';
-import type { Entry, EntryUpdate, NewSyncItem } from '../store/journey-port.ts';
+import type { Entry, EntryUpdate } from '../store/journey-port.ts';
 import type { Queries, Store } from '../store/port.ts';
 import type { CanvasReader, CanvasSnapshot } from './canvas-reader.ts';
 import { arrivalCounts, eligible, eligibleCandidates, newEntry, type Candidate } from './enter.ts';
@@ -158,17 +158,26 @@ async function writeBulk(tx: Queries, canvas: CanvasSnapshot, chunk: Chunk, hash
   const inserted = await tx.insertEntriesFromProfiles({ workspaceId: canvas.workspaceId, canvasId: canvas.id, version: canvas.version, profileIds: ids, state }, now);
   // The chunk is in profile id order, as the answer is; a profile deleted meanwhile has no entry.
   const entryIdOf = inserted.length === ids.length ? null : new Map(inserted.map((e) => [e.profileId, e.id]));
-  const items: NewSyncItem[] = [];
-  const entered = [0, 0];
+  // Per kind, its users as one group: ids only, no object per user.
+  const groups = plan.runOf.map((run) => (run ? { entryIds: [] as number[], profileIds: [] as number[], rows: [] as number[] } : null));
   for (let i = 0; i < ids.length; i++) {
     const id = entryIdOf ? entryIdOf.get(ids[i]!) : inserted[i]!.id;
     if (id === undefined) continue;
-    const k = plan.kind[i]!;
-    entered[k]!++;
-    const t = plan.runOf[k]!.syncItems[0]!;
-    items.push({ workspaceId: t.workspaceId, canvasId: t.canvasId, stepId: t.stepId, entryId: id, profileId: ids[i]!, advertiserId: t.advertiserId, audienceId: t.audienceId, action: t.action, fields: t.fields, hashes: k === 0 ? { table: hashed, row: i } : null, outcome: t.outcome, reason: t.reason });
+    const g = groups[plan.kind[i]!]!;
+    g.entryIds.push(id);
+    g.profileIds.push(ids[i]!);
+    g.rows.push(i);
   }
-  await tx.insertSyncItems(items, now);
+  const entered = groups.map((g) => g?.entryIds.length ?? 0);
+  await tx.insertSyncGroups(
+    plan.runOf.flatMap((run, k) => {
+      const g = groups[k];
+      if (!run || !g || g.entryIds.length === 0) return [];
+      const { entryId: _e, profileId: _p, hashes: _h, ...shared } = run.syncItems[0]!;
+      return [{ shared, entryIds: g.entryIds, profileIds: g.profileIds, hashes: k === 0 ? { table: hashed, rows: g.rows } : null }];
+    }),
+    now,
+  );
   const deltas = plan.runOf.flatMap((run, k) => (run ? run.book.deltas.map((d) => ({ ...d, count: d.count * entered[k]! })) : []));
   await tx.addStepCounts([...arrivalCounts(canvas, inserted.length, now), ...deltas]);
   return inserted.length;

@@ -3,7 +3,7 @@
  * entry), sync items (audience_sync outcomes) and step counts (metrics). See port.ts for the rest.
  */
 import type { SyncField } from '../core/canvas.ts';
-import type { HashedRow } from '../core/digest-rows.ts';
+import type { DigestTable, HashedRow } from '../core/digest-rows.ts';
 import type { Json } from './port.ts';
 
 export type EntryStatus = 'active' | 'exited';
@@ -87,6 +87,21 @@ export interface NewSyncItem {
   reason: string | null;
 }
 
+/** What the users of one sync group share: an item without its user. */
+export type SyncItemShared = Omit<NewSyncItem, 'entryId' | 'profileId' | 'hashes'>;
+
+/**
+ * Users who reached one step with the same result, written without an object per user: a bulk
+ * launch's chunk (engine/launcher.ts). Member i is (entryIds[i], profileIds[i]); its digests are row
+ * `hashes.rows[i]` of `hashes.table`, or it has none (`hashes` null: not synced).
+ */
+export interface NewSyncGroup {
+  shared: SyncItemShared;
+  entryIds: readonly number[];
+  profileIds: readonly number[];
+  hashes: { table: DigestTable; rows: readonly number[] } | null;
+}
+
 export interface StepCountDelta {
   workspaceId: string;
   canvasId: string;
@@ -145,6 +160,8 @@ export interface JourneyQueries {
 
   /** Set-based; pending items join their sender queue (created on first use). Needs a transaction. */
   insertSyncItems(rows: readonly NewSyncItem[], now: number): Promise<void>;
+  /** `insertSyncItems` for users given as groups (a bulk launch's chunk): nothing per user but ids. Needs a transaction. */
+  insertSyncGroups(groups: readonly NewSyncGroup[], now: number): Promise<void>;
   /** Upsert: count = count + delta, one statement per 500 deltas. Call in the transaction that changes what is counted. */
   addStepCounts(deltas: readonly StepCountDelta[]): Promise<void>;
   stepCounts(workspaceId: string, canvasId: string): Promise<StepCountRow[]>;

@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
-import type { Entry, EntryUpdate, JourneyQueries, NewEntry, NewSyncItem, StepCountDelta } from '../journey-port.ts';
+import type { HashedRow } from '../../core/digest-rows.ts';
+import type { Entry, EntryUpdate, JourneyQueries, NewEntry, NewSyncGroup, NewSyncItem, StepCountDelta, SyncItemShared } from '../journey-port.ts';
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
 import { chunks, insertRows, insertRowsReturningIds, inIds, largestId, rowsInIdRange, type QueryContext } from './context.ts';
@@ -178,28 +179,11 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
     },
 
     async insertSyncItems(rows, now) {
-      const queueOf = await queueIds(db, rows, now);
-      const batches = batchesOf(rows);
-      const ids = await insertRows<NewSyncItem[], { id: number }>(
-        ctx,
-        'sync_batches',
-        SYNC_BATCH_COLUMNS,
-        batches,
-        (members, p) => {
-          const r = members[0]!;
-          const pending = r.outcome === 'pending';
-          const queue = pending ? (queueOf.get(queueKey(r)) ?? null) : null;
-          const payload = buildPayload(members, pending ? r.fields : [], (m) => m.profileId, (m) => m.hashes);
-          p.push(r.workspaceId, r.canvasId, r.stepId, queue, r.advertiserId, r.audienceId, r.action, r.outcome, r.reason, now, pending ? now : null, pending ? null : now, 0, null, members.length, 0, payload);
-        },
-        'returning id',
-      );
-      // A batch's members in position order, straight into the statements' parameters.
-      for (let k = 0; k < batches.length; k++) {
-        const batchId = Number(ids[k]!.id);
-        let position = 0;
-        await insertRows(ctx, 'sync_members', SYNC_MEMBER_COLUMNS, batches[k]!, (item, p) => void p.push(batchId, position++, item.profileId, item.entryId));
-      }
+      await writeSyncBatches(ctx, batchesOf(rows).map(itemBatch), now);
+    },
+
+    async insertSyncGroups(groups, now) {
+      await writeSyncBatches(ctx, groups.flatMap(groupBatches), now);
     },
 
     async addStepCounts(deltas) {
@@ -249,17 +233,17 @@ function toEntry(r: EntryRow): Entry {
   };
 }
 
-const queueKey = (r: NewSyncItem): string => `${r.workspaceId}|${r.advertiserId}|${r.audienceId}|${r.action}|${r.fields.join(',')}`;
+const queueKey = (r: SyncItemShared): string => `${r.workspaceId}|${r.advertiserId}|${r.audienceId}|${r.action}|${r.fields.join(',')}`;
 
 /** Whether two items go to the same sender queue, compared field by field (no key string). */
-const sameQueue = (a: NewSyncItem, b: NewSyncItem): boolean => a.fields === b.fields && a.workspaceId === b.workspaceId && a.advertiserId === b.advertiserId && a.audienceId === b.audienceId && a.action === b.action;
+const sameQueue = (a: SyncItemShared, b: SyncItemShared): boolean => a.fields === b.fields && a.workspaceId === b.workspaceId && a.advertiserId === b.advertiserId && a.audienceId === b.audienceId && a.action === b.action;
 
 /**
  * queueKey, remembering the last item's: a batch's items come from a few steps in runs, so the key
  * string is built once per run instead of once per user.
  */
-function sameQueueKeys(): (r: NewSyncItem) => string {
-  let last: NewSyncItem | null = null;
+function sameQueueKeys(): (r: SyncItemShared) => string {
+  let last: SyncItemShared | null = null;
   let key = '';
   return (r) => {
     if (!last || !sameQueue(r, last)) key = queueKey(r);
@@ -295,9 +279,80 @@ function batchesOf(rows: readonly NewSyncItem[]): NewSyncItem[][] {
   return out;
 }
 
+/** One sync_batches row to write: what its members share, and each member by position. */
+interface BatchToWrite {
+  shared: SyncItemShared;
+  size: number;
+  profileId(i: number): number;
+  entryId(i: number): number;
+  /** Member i's digests. The answer may be reused by the next call: buildPayload reads it at once. */
+  hashes(i: number): HashedRow | null;
+}
+
+const itemBatch = (items: readonly NewSyncItem[]): BatchToWrite => ({
+  shared: items[0]!,
+  size: items.length,
+  profileId: (i) => items[i]!.profileId,
+  entryId: (i) => items[i]!.entryId,
+  hashes: (i) => items[i]!.hashes,
+});
+
+/** A group as batches of at most MAX_BATCH members. */
+function groupBatches(g: NewSyncGroup): BatchToWrite[] {
+  const out: BatchToWrite[] = [];
+  for (let from = 0; from < g.entryIds.length; from += MAX_BATCH) {
+    const h = g.hashes;
+    const row: HashedRow | null = h && { table: h.table, row: 0 };
+    out.push({
+      shared: g.shared,
+      size: Math.min(MAX_BATCH, g.entryIds.length - from),
+      profileId: (i) => g.profileIds[from + i]!,
+      entryId: (i) => g.entryIds[from + i]!,
+      hashes: (i) => {
+        if (!row) return null;
+        row.row = h!.rows[from + i]!;
+        return row;
+      },
+    });
+  }
+  return out;
+}
+
+/** Writes each batch's row (its payload packed) and its members' rows; pending batches join their queue. */
+async function writeSyncBatches(ctx: QueryContext, batches: readonly BatchToWrite[], now: number): Promise<void> {
+  const queueOf = await queueIds(ctx.db, batches.map((b) => b.shared), now);
+  const ids = await insertRows<BatchToWrite, { id: number }>(
+    ctx,
+    'sync_batches',
+    SYNC_BATCH_COLUMNS,
+    batches,
+    (b, p) => {
+      const r = b.shared;
+      const pending = r.outcome === 'pending';
+      const queue = pending ? (queueOf.get(queueKey(r)) ?? null) : null;
+      const payload = buildPayload(positions(b.size), pending ? r.fields : [], (i) => b.profileId(i), (i) => b.hashes(i));
+      p.push(r.workspaceId, r.canvasId, r.stepId, queue, r.advertiserId, r.audienceId, r.action, r.outcome, r.reason, now, pending ? now : null, pending ? null : now, 0, null, b.size, 0, payload);
+    },
+    'returning id',
+  );
+  // A batch's members in position order, straight into the statements' parameters.
+  for (let k = 0; k < batches.length; k++) {
+    const batchId = Number(ids[k]!.id);
+    const b = batches[k]!;
+    await insertRows(ctx, 'sync_members', SYNC_MEMBER_COLUMNS, positions(b.size), (i, p) => void p.push(batchId, i, b.profileId(i), b.entryId(i)));
+  }
+}
+
+/** 0, 1, … n − 1 (one array, grown as needed: positions are read, never kept). */
+let positionList: number[] = [];
+function positions(n: number): readonly number[] {
+  if (positionList.length < n) positionList = Array.from({ length: n }, (_, i) => i);
+  return n === positionList.length ? positionList : positionList.slice(0, n);
+}
+
 /** The sender queue of every pending item's group, created on first use (a few groups per batch). */
-async function queueIds(db: QueryContext['db'], rows: readonly NewSyncItem[], now: number): Promise<Map<string, number>> {
-  const groups = new Map<string, NewSyncItem>();
+async function queueIds(db: QueryContext['db'], rows: readonly SyncItemShared[], now: number): Promise<Map<string, number>> {
+  const groups = new Map<string, SyncItemShared>();
   const keyOf = sameQueueKeys();
   for (const r of rows) if (r.outcome === 'pending' && r.advertiserId && r.audienceId) groups.set(keyOf(r), r);
   const ids = new Map<string, number>();
