@@ -10,6 +10,7 @@ import { buildApi } from './api/app.ts';
 import type { ApiDeps, EngineHooks, JourneyDeps } from './api/deps.ts';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
+import { CohortError } from './core/errors.ts';
 import { storeCanvasReader } from './engine/canvas-reader.ts';
 import { engineHooks } from './engine/events.ts';
 import { fetchIO } from './engine/http-io.ts';
@@ -217,7 +218,18 @@ function startSync(runtime: Runtime): Component {
 
 async function startApi(runtime: Runtime): Promise<Component & { url: string }> {
   const app = await buildApi({ deps: runtime.apiDeps, logger: { level: runtime.config.logLevel } });
-  await app.listen({ port: runtime.config.port, host: HOST });
+  try {
+    await app.listen({ port: runtime.config.port, host: HOST });
+  } catch (error) {
+    await app.close();
+    // A port taken or forbidden is the user's setting, not a crash: one line that says what to change.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const why = code === 'EADDRINUSE' ? 'it is in use (another cohort serve?)' : 'permission denied';
+      throw new CohortError('port_unavailable', `cannot listen on ${HOST}:${runtime.config.port}: ${why}; choose another port with --port or COHORT_PORT`);
+    }
+    throw error;
+  }
   const { port } = app.server.address() as AddressInfo;
   return { name: 'api', url: `http://${HOST}:${port}`, stop: () => app.close() };
 }

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, exitOf, runCohort, startCohort, waitForLine } from '../support/cli.ts';
 import { freshSqliteFile } from '../support/databases.ts';
@@ -54,6 +55,20 @@ describe('cli: cohort serve', () => {
     const port = await runCohort(['serve', '--port', 'eighty', '--database', db.url]);
     expect(port.code).toBe(78);
     expect(port.stderr).toContain('COHORT_PORT (given as a flag)');
+  });
+
+  it('says in one line that the port is taken, and exits 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const res = await runCohort(['serve', '--port', String(port), '--database', db.url]);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain(`cohort: cannot listen on 127.0.0.1:${port}: it is in use (another cohort serve?); choose another port with --port or COHORT_PORT`);
+      expect(res.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('cohort serve --help describes the command', async () => {
