@@ -145,7 +145,11 @@ export interface SyncBatchesTable {
   size: number;
   /** How many members have an outcome of their own. */
   overridden: number;
-  /** The members' profile ids and hashes, packed (store/queries/sync-payload.ts). */
+}
+
+/** A batch's members' profile ids and hashes, packed (store/queries/sync-payload.ts); apart from the batch since migration 0008. */
+export interface SyncPayloadsTable {
+  batch_id: number;
   payload: Uint8Array | string;
 }
 
@@ -228,6 +232,7 @@ export interface DB {
   launch_jobs: LaunchJobsTable;
   step_counts: StepCountsTable;
   sync_batches: SyncBatchesTable;
+  sync_payloads: SyncPayloadsTable;
   sync_members: SyncMembersTable;
   sync_queues: SyncQueuesTable;
   webhook_deliveries: WebhookDeliveriesTable;

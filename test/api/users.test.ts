@@ -247,11 +247,14 @@ describeEachStore('api: users', ({ store, url }) => {
       const batches = await db
         .insertInto('sync_batches')
         .values([
-          { ...batch, action: 'add', outcome: 'synced', reason: null, created_at: START - 500, settled_at: START, payload: Buffer.from(JSON.stringify({ profiles: [profileId], email: [HASH], phone: [HASH] })) },
-          { ...batch, action: 'remove', outcome: 'pending', reason: null, created_at: START, settled_at: null, due_at: START, payload: Buffer.from(JSON.stringify({ profiles: [profileId], idfa: [HASH] })) },
+          { ...batch, action: 'add', outcome: 'synced', reason: null, created_at: START - 500, settled_at: START },
+          { ...batch, action: 'remove', outcome: 'pending', reason: null, created_at: START, settled_at: null, due_at: START },
         ])
         .returning('id')
         .execute();
+      // Their payloads (migration 0008), in the JSON form batches converted from sync items keep.
+      const payloads = [{ profiles: [profileId], email: [HASH], phone: [HASH] }, { profiles: [profileId], idfa: [HASH] }];
+      await db.insertInto('sync_payloads').values(batches.map((b, i) => ({ batch_id: Number(b.id), payload: Buffer.from(JSON.stringify(payloads[i])) }))).execute();
       await db.insertInto('sync_members').values(batches.map((b) => ({ batch_id: Number(b.id), position: 0, profile_id: profileId, entry_id: 1 }))).execute();
 
       const res = await user(key, 'hist');

@@ -1,7 +1,9 @@
 // Migration 0007: sync items written before it (one row per user with its hashes) become batches of
-// one, and everything that reads them answers as before.
+// one, and everything that reads them answers as before. Migration 0008: payloads move to a table of
+// their own, and batches written before it send the same hashes.
 import { afterAll, expect, it } from 'vitest';
-import { rowFromHex } from '../../src/core/digest-rows.ts';
+import { rowFromHex, tableFromHex } from '../../src/core/digest-rows.ts';
+import { buildPayload } from '../../src/store/queries/sync-payload.ts';
 import { createStore } from '../../src/store/index.ts';
 import { databaseBefore, describeEachStore } from '../support/databases.ts';
 
@@ -52,6 +54,31 @@ describeEachStore('store: migration 0007 (sync batches)', ({ kind }) => {
       );
       expect((await store.readDueSyncBatches({ queueId: Number(queue.id), now: NOW + 5, limit: 10_000 })).batches.map((x) => x.users.map((u) => u.profileId))).toEqual([[b], [c]]);
       expect((await store.listSyncItemsOfProfile('ws_m', 'c')).map((i) => i.outcome)).toEqual(['pending', 'not_synced']);
+    } finally {
+      await store.close();
+    }
+  });
+  it('0008 moves each batch\'s packed payload to sync_payloads: the sender reads the same users and hashes, and a settle leaves them', async () => {
+    const db = await databaseBefore(kind, '0008');
+    drops.push(db.drop);
+    const { raw } = db;
+    await raw.insertInto('workspaces').values({ id: 'ws_p', name: 'p', created_at: NOW }).execute();
+    const queue = await raw.insertInto('sync_queues').values({ workspace_id: 'ws_p', advertiser_id: 'adv', audience_id: 'aud', action: 'add', id_schema: 'email,phone', created_at: NOW }).returning('id').executeTakeFirstOrThrow();
+    // Two batches as 0007 wrote them: the payload inline, packed.
+    const members = [{ profileId: 11, hashes: { email: hex('1'), phone: hex('2') } }, { profileId: 12, hashes: { email: hex('3') } }, { profileId: 13, hashes: { phone: hex('4') } }];
+    const table = tableFromHex(members.map((m) => m.hashes), ['email', 'phone']);
+    const packed = (from: number, to: number) => buildPayload(members.slice(from, to), ['email', 'phone'], (m) => m.profileId, (m) => ({ table, row: members.indexOf(m) }));
+    const batch = { workspace_id: 'ws_p', canvas_id: 'cv_p', step_id: 'sync', queue_id: Number(queue.id), advertiser_id: 'adv', audience_id: 'aud', action: 'add', outcome: 'pending', reason: null, created_at: NOW, due_at: NOW, failed_attempts: 0, overridden: 0 };
+    await raw.insertInto('sync_batches').values([{ ...batch, size: 2, payload: packed(0, 2) }, { ...batch, size: 1, payload: packed(2, 3) }]).execute();
+    await raw.destroy();
+
+    const store = await createStore(db.url);
+    try {
+      const due = await store.readDueSyncBatches({ queueId: Number(queue.id), now: NOW, limit: 10_000 });
+      expect(due.batches.map((x) => x.users.map((u) => ({ profileId: u.profileId, hashes: u.hashes })))).toEqual([members.slice(0, 2), members.slice(2)]);
+      await store.transaction((tx) => tx.settleSyncBatches([due.batches[0]!.id], 'synced', null, NOW + 1));
+      const rest = await store.readDueSyncBatches({ queueId: Number(queue.id), now: NOW + 1, limit: 10_000 });
+      expect(rest.batches.map((x) => x.users.map((u) => u.hashes))).toEqual([[members[2]!.hashes]]);
     } finally {
       await store.close();
     }

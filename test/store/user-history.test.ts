@@ -22,7 +22,7 @@ describeEachStore('store: user history', ({ store, url }) => {
       .execute();
     await db.insertInto('entries').values({ ...base, profile_id: theirs, workspace_id: 'ws_other', canvas_id: 'cv_theirs', entered_at: NOW + 999, exited_at: null }).execute();
     // Sync items are members of batches (migration 0007); here each batch has one member.
-    const batch = { step_id: 's', advertiser_id: null, audience_id: null, action: 'add', outcome: 'errored', failed_attempts: 0, size: 1, overridden: 0, payload: Buffer.from(JSON.stringify({ profiles: [base.profile_id], email: ['f'.repeat(64)] })) };
+    const batch = { step_id: 's', advertiser_id: null, audience_id: null, action: 'add', outcome: 'errored', failed_attempts: 0, size: 1, overridden: 0 }; // payloads (sync_payloads) are not part of a user's history
     const mine = await db
       .insertInto('sync_batches')
       .values(Array.from({ length: 105 }, (_, i) => ({ ...batch, workspace_id: 'ws_h', canvas_id: `cv_${i}`, reason: 'retry_window_elapsed', created_at: NOW + i, settled_at: NOW + i })))

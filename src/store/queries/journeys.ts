@@ -9,7 +9,8 @@ import { buildPayload } from './sync-payload.ts';
 type EntryRow = Selectable<EntriesTable>;
 
 const ENTRY_COLUMNS = ['workspace_id', 'canvas_id', 'version', 'profile_id', 'external_id', 'step_id', 'status', 'due_at', 'step_entered_at', 'entered_at', 'exited_at', 'context', 'dispatch_id'];
-const SYNC_BATCH_COLUMNS = ['workspace_id', 'canvas_id', 'step_id', 'queue_id', 'advertiser_id', 'audience_id', 'action', 'outcome', 'reason', 'created_at', 'due_at', 'settled_at', 'failed_attempts', 'last_error', 'size', 'overridden', 'payload'];
+const SYNC_BATCH_COLUMNS = ['workspace_id', 'canvas_id', 'step_id', 'queue_id', 'advertiser_id', 'audience_id', 'action', 'outcome', 'reason', 'created_at', 'due_at', 'settled_at', 'failed_attempts', 'last_error', 'size', 'overridden'];
+const SYNC_PAYLOAD_COLUMNS = ['batch_id', 'payload'];
 const SYNC_MEMBER_COLUMNS = ['batch_id', 'position', 'profile_id', 'entry_id'];
 /** Members per batch at most: a TikTok request's rows, so a launch chunk's batch is sent whole. */
 const MAX_BATCH = 10_000;
@@ -318,7 +319,7 @@ function groupBatches(g: NewSyncGroup): BatchToWrite[] {
   return out;
 }
 
-/** Writes each batch's row (its payload packed) and its members' rows; pending batches join their queue. */
+/** Writes each batch's row, its payload (packed) and its members' rows; pending batches join their queue. */
 async function writeSyncBatches(ctx: QueryContext, batches: readonly BatchToWrite[], now: number): Promise<void> {
   const queueOf = await queueIds(ctx.db, batches.map((b) => b.shared), now);
   const ids = await insertRows<BatchToWrite, { id: number }>(
@@ -330,15 +331,16 @@ async function writeSyncBatches(ctx: QueryContext, batches: readonly BatchToWrit
       const r = b.shared;
       const pending = r.outcome === 'pending';
       const queue = pending ? (queueOf.get(queueKey(r)) ?? null) : null;
-      const payload = buildPayload(positions(b.size), pending ? r.fields : [], (i) => b.profileId(i), (i) => b.hashes(i));
-      p.push(r.workspaceId, r.canvasId, r.stepId, queue, r.advertiserId, r.audienceId, r.action, r.outcome, r.reason, now, pending ? now : null, pending ? null : now, 0, null, b.size, 0, payload);
+      p.push(r.workspaceId, r.canvasId, r.stepId, queue, r.advertiserId, r.audienceId, r.action, r.outcome, r.reason, now, pending ? now : null, pending ? null : now, 0, null, b.size, 0);
     },
     'returning id',
   );
-  // A batch's members in position order, straight into the statements' parameters.
   for (let k = 0; k < batches.length; k++) {
     const batchId = Number(ids[k]!.id);
     const b = batches[k]!;
+    const payload = buildPayload(positions(b.size), b.shared.outcome === 'pending' ? b.shared.fields : [], (i) => b.profileId(i), (i) => b.hashes(i));
+    await insertRows(ctx, 'sync_payloads', SYNC_PAYLOAD_COLUMNS, [payload], (v, p) => void p.push(batchId, v));
+    // A batch's members in position order, straight into the statements' parameters.
     await insertRows(ctx, 'sync_members', SYNC_MEMBER_COLUMNS, positions(b.size), (i, p) => void p.push(batchId, i, b.profileId(i), b.entryId(i)));
   }
 }

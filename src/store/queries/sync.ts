@@ -34,7 +34,7 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
     if (heads.length === 0) return [];
     const ids = heads.map((h) => Number(h[0]));
     const payloads = new Map<number, Uint8Array | string>();
-    for (const r of await selectRows(ctx, ['id', 'payload'], sql`from sync_batches where ${inIds(dialect, 'id', ids)}`)) payloads.set(Number(r[0]), r[1] as Uint8Array | string);
+    for (const r of await selectRows(ctx, ['batch_id', 'payload'], sql`from sync_payloads where ${inIds(dialect, 'batch_id', ids)}`)) payloads.set(Number(r[0]), r[1] as Uint8Array | string);
     const overridden = heads.filter((h) => Number(h[7]) > 0).map((h) => Number(h[0]));
     const own = new Map<number, Set<number>>(); // per batch, the positions of members with their own outcome
     if (overridden.length > 0) {
@@ -109,18 +109,17 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       const { rows: own } = await sql<{ n: number }>`
         select count(*) as n from sync_members where batch_id = ${batchId} and position >= ${keep} and outcome is not null`.execute(db);
       const tailOwn = Number(own[0]?.n ?? 0);
-      const payload = readPayload(row.payload);
+      const stored = await db.selectFrom('sync_payloads').select('payload').where('batch_id', '=', batchId).executeTakeFirst();
+      const payload = readPayload(stored?.payload ?? '{}');
       const { id: _id, ...rest } = row;
       const tail = await db
         .insertInto('sync_batches')
-        .values({ ...rest, size: Number(row.size) - keep, overridden: tailOwn, payload: slicePayload(payload, keep, Number(row.size)) })
+        .values({ ...rest, size: Number(row.size) - keep, overridden: tailOwn })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await db
-        .updateTable('sync_batches')
-        .set({ size: keep, overridden: Number(row.overridden) - tailOwn, payload: slicePayload(payload, 0, keep) })
-        .where('id', '=', batchId)
-        .execute();
+      await db.insertInto('sync_payloads').values({ batch_id: Number(tail.id), payload: slicePayload(payload, keep, Number(row.size)) }).execute();
+      await db.updateTable('sync_batches').set({ size: keep, overridden: Number(row.overridden) - tailOwn }).where('id', '=', batchId).execute();
+      await db.updateTable('sync_payloads').set({ payload: slicePayload(payload, 0, keep) }).where('batch_id', '=', batchId).execute();
       await sql`update sync_members set batch_id = ${Number(tail.id)}, position = position - ${keep} where batch_id = ${batchId} and position >= ${keep}`.execute(db);
     },
 
