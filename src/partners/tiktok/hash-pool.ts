@@ -92,9 +92,13 @@ export function threadHasher(threads = Math.max(1, availableParallelism() - 1)):
       workers.push(slot);
     }
   }
-  const hashRows: IdentifierHasher['hashRows'] = (rows, count, fields, defaultCountry) => {
+  /** Whether `count` rows are hashed inline: nothing to send, or no thread loaded (starting them on first use). */
+  const inline = (count: number): boolean => {
     if (workers.length === 0) start();
-    if (broken || ready < workers.length || count === 0) return fallback.hashRows(rows, count, fields, defaultCountry);
+    return broken || ready < workers.length || count === 0;
+  };
+  const hashRows: IdentifierHasher['hashRows'] = (rows, count, fields, defaultCountry) => {
+    if (inline(count)) return fallback.hashRows(rows, count, fields, defaultCountry);
     const slot = workers[turn++ % workers.length]!;
     const id = nextId++;
     return new Promise((resolve, reject) => {
@@ -104,8 +108,8 @@ export function threadHasher(threads = Math.max(1, availableParallelism() - 1)):
   };
   return {
     hashMany(inputs, fields, defaultCountry) {
-      if (workers.length === 0) start();
-      if (broken || ready < workers.length || inputs.length === 0) return fallback.hashMany(inputs, fields, defaultCountry);
+      // Inline, the objects are hashed as they are (no text made only to be parsed again).
+      if (inline(inputs.length)) return fallback.hashMany(inputs, fields, defaultCountry);
       return hashRows(identifierRowsText(inputs), inputs.length, fields, defaultCountry);
     },
     hashRows,

@@ -301,8 +301,8 @@ const itemBatch = (items: readonly NewSyncItem[]): BatchToWrite => ({
 /** A group as batches of at most MAX_BATCH members. */
 function groupBatches(g: NewSyncGroup): BatchToWrite[] {
   const out: BatchToWrite[] = [];
+  const h = g.hashes;
   for (let from = 0; from < g.entryIds.length; from += MAX_BATCH) {
-    const h = g.hashes;
     const row: HashedRow | null = h && { table: h.table, row: 0 };
     out.push({
       shared: g.shared,
@@ -335,21 +335,18 @@ async function writeSyncBatches(ctx: QueryContext, batches: readonly BatchToWrit
     },
     'returning id',
   );
-  for (let k = 0; k < batches.length; k++) {
-    const batchId = Number(ids[k]!.id);
+  const batchIds = ids.map((r) => Number(r.id));
+  const members = batches.map((b) => Array.from({ length: b.size }, (_, i) => i)); // positions 0 … size − 1
+  // Every batch's payload, set-based like the batches (rows are batch indexes).
+  await insertRows(ctx, 'sync_payloads', SYNC_PAYLOAD_COLUMNS, members.map((_, k) => k), (k, p) => {
     const b = batches[k]!;
-    const payload = buildPayload(positions(b.size), b.shared.outcome === 'pending' ? b.shared.fields : [], (i) => b.profileId(i), (i) => b.hashes(i));
-    await insertRows(ctx, 'sync_payloads', SYNC_PAYLOAD_COLUMNS, [payload], (v, p) => void p.push(batchId, v));
-    // A batch's members in position order, straight into the statements' parameters.
-    await insertRows(ctx, 'sync_members', SYNC_MEMBER_COLUMNS, positions(b.size), (i, p) => void p.push(batchId, i, b.profileId(i), b.entryId(i)));
+    p.push(batchIds[k], buildPayload(members[k]!, b.shared.outcome === 'pending' ? b.shared.fields : [], (i) => b.profileId(i), (i) => b.hashes(i)));
+  });
+  // A batch's members in position order, straight into the statements' parameters.
+  for (let k = 0; k < batches.length; k++) {
+    const b = batches[k]!;
+    await insertRows(ctx, 'sync_members', SYNC_MEMBER_COLUMNS, members[k]!, (i, p) => void p.push(batchIds[k], i, b.profileId(i), b.entryId(i)));
   }
-}
-
-/** 0, 1, … n − 1 (one array, grown as needed: positions are read, never kept). */
-let positionList: number[] = [];
-function positions(n: number): readonly number[] {
-  if (positionList.length < n) positionList = Array.from({ length: n }, (_, i) => i);
-  return n === positionList.length ? positionList : positionList.slice(0, n);
 }
 
 /** The sender queue of every pending item's group, created on first use (a few groups per batch). */

@@ -9,7 +9,6 @@ type NewRow = Omit<Row, 'id'>;
 /** What a launch reads of each profile (its workspace is the one it asked for). */
 const PROFILE_COLUMNS = ['id', 'external_id', 'email', 'phone', 'first_name', 'last_name', 'country', 'language', 'idfa', 'gaid', 'ads_tracking_enabled', 'custom', 'created_at', 'updated_at'] as const;
 
-
 export function profileQueries(ctx: QueryContext): ProfileQueries {
   const { db, dialect } = ctx;
   // Lookups by id must walk the primary key. Given `workspace_id = ?`, SQLite's planner picks the
