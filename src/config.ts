@@ -27,6 +27,8 @@ const SETTINGS = {
   syncRetryWindowMs: ['COHORT_SYNC_RETRY_WINDOW', duration.default(13 * 3_600_000)],
   /** How long a worker holds claimed work before another may take it over (after a crash, the wait before resuming). */
   workerLeaseMs: ['COHORT_WORKER_LEASE', duration.default(60_000)],
+  /** Unlocks workspace- and audience-labelled series on GET /metrics for a scraper sending it as a bearer token (spec §9). */
+  metricsToken: ['COHORT_METRICS_TOKEN', z.string().min(16, 'must be at least 16 characters').optional(), 'secret'],
   logLevel: ['COHORT_LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')],
   tiktokAppId: ['TIKTOK_APP_ID', z.string().min(1).optional()],
   tiktokAppSecret: ['TIKTOK_APP_SECRET', z.string().min(1).optional(), 'secret'],

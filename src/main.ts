@@ -107,8 +107,11 @@ export async function createRuntime(
   const syncMetrics = createSyncMetrics(services.store);
   const journeys: JourneyDeps = parts.journeys ?? { canvases: storeCanvasReader(services.store), wake: () => worker.current?.wake(), wakeSync: () => sync.current?.wake() };
   const tiktokLaunchContext = parts.tiktokLaunchContext ?? ((workspaceId: string) => tiktok.connections.launchContext(workspaceId));
-  const metrics = { contentType: syncMetrics.registry.contentType, text: () => syncMetrics.registry.metrics() };
-  const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext, tiktok: tiktok.connections, metrics };
+  const metrics = { contentType: syncMetrics.registry.contentType, text: (withTenantIds: boolean) => syncMetrics.text(withTenantIds), token: config.metricsToken };
+  // The workers this process runs (none in an api-only process) are part of its readiness.
+  const readiness = (): Record<string, string> =>
+    role === 'api' ? {} : { journey_worker: worker.current?.health() ?? 'not started', tiktok_sender: sync.current?.health() ?? 'not started' };
+  const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext, tiktok: tiktok.connections, metrics, readiness };
   const close = async (): Promise<void> => {
     await tiktok.close();
     await services.close();

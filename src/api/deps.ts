@@ -22,8 +22,14 @@ export interface JourneyDeps {
 /** Prometheus text for GET /metrics. */
 export interface MetricsSource {
   contentType: string;
-  text(): Promise<string>;
+  /** `withTenantIds`: include series labelled by workspace and audience (only for a scraper holding the token). */
+  text(withTenantIds: boolean): Promise<string>;
+  /** COHORT_METRICS_TOKEN: the bearer token that unlocks tenant-labelled series; absent = never served. */
+  token?: string;
 }
+
+/** GET /readyz: each component this process runs, by name, 'ok' or what is wrong (the store's checks are added by the route). */
+export type ComponentReadiness = () => Record<string, 'ok' | string>;
 
 /** What route plugins receive (as plugin options; no service locator). */
 export interface ApiDeps {
@@ -33,6 +39,8 @@ export interface ApiDeps {
   journeys: JourneyDeps;
   /** GET /metrics; absent in route tests. */
   metrics?: MetricsSource;
+  /** GET /readyz: the workers this process runs; absent = none (an api-only process, route tests). */
+  readiness?: ComponentReadiness;
   /** The workspace's TikTok connection as launch validation needs it (spec §3). */
   tiktokLaunchContext(workspaceId: string): Promise<LaunchContext['tiktok']>;
   /** The TikTok connection service (routes/partners.ts). Absent in harnesses that do not serve the partner routes. */
@@ -41,7 +49,7 @@ export interface ApiDeps {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the auth hook from the Bearer API key; every query is scoped by it. */
+    /** Set by the auth hook (app.ts) from the Bearer API key; every query is scoped by it. Reading it on a public route throws. */
     workspaceId: string;
   }
 }

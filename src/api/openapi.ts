@@ -1,6 +1,6 @@
 /**
  * The OpenAPI 3 document (spec §4): served at `GET /api/openapi.json`, browsable at `/api/docs`
- * (both without an API key: the auth hook in app.ts exempts them). Built by @fastify/swagger from
+ * (both public routes: `config.public`, app.ts). Built by @fastify/swagger from
  * each route's `schema`, so it must be registered before the routes.
  */
 import swagger from '@fastify/swagger';
@@ -55,9 +55,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'the workspace API key (cohort workspaces create)' } } },
       security: [{ apiKey: [] }],
     },
-    // Only /api/ needs a key (app.ts auth hook); say so for /healthz, /metrics and the OAuth callback.
-    transform: ({ schema, url }) => ({ schema: url.startsWith('/api/') ? schema : { ...schema, security: [] }, url }),
+    // Public routes (config.public, app.ts) need no key: say so in the document.
+    transform: ({ schema, url, route }) => ({ schema: route.config?.public === true ? { ...schema, security: [] } : schema, url }),
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
-  app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
+  app.get(OPENAPI_PATH, { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 }

@@ -9,19 +9,24 @@ export interface PollLoop {
   /** Stops after the current pass, then runs `onStop`. */
   stop(): Promise<void>;
   wake(): void;
+  /** For readiness: 'ok' while running and its last pass did not throw; otherwise what is wrong. */
+  health(): 'ok' | string;
 }
 
 export function pollLoop(pass: () => Promise<boolean>, o: { idleMs: number; onError?: (error: unknown) => void; onStop?: () => Promise<void> }): PollLoop {
   let running = false;
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
+  let lastError: string | null = null;
 
   async function run(): Promise<void> {
     while (running) {
       let worked = false;
       try {
         worked = await pass();
+        lastError = null;
       } catch (error) {
+        lastError = error instanceof Error ? error.message : String(error);
         o.onError?.(error);
       }
       if (worked) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -51,5 +56,6 @@ export function pollLoop(pass: () => Promise<boolean>, o: { idleMs: number; onEr
       await loop;
     },
     wake: () => wakeUp?.(),
+    health: () => (!running ? 'stopped' : lastError === null ? 'ok' : `failing: ${lastError}`),
   };
 }

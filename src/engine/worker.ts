@@ -41,6 +41,8 @@ export interface Worker {
   /** Runs passes until one does nothing. */
   drain(): Promise<void>;
   wake(): void;
+  /** 'ok' while its loop runs and the last pass succeeded (GET /readyz). */
+  health(): 'ok' | string;
 }
 
 export function createWorker(o: WorkerOptions): Worker {
@@ -70,5 +72,6 @@ export function createWorker(o: WorkerOptions): Worker {
       while ((await runOnce()) > 0);
     },
     wake: () => loop.wake(),
+    health: () => loop.health(),
   };
 }

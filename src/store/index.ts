@@ -2,10 +2,10 @@
  * createStore: the composition of the query modules over one connection. Only the composition root
  * (cli/, tests) calls it; engine/, sync/ and api/ receive a `Store` (port.ts).
  */
-import type { Kysely } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
 import { openDatabase } from './connect.ts';
 import { tryLead, type Leadership } from './locks.ts';
-import type { Dialect } from './migrations.ts';
+import { migrationProvider, type Dialect } from './migrations.ts';
 import type { Queries, Store } from './port.ts';
 import { canvasQueries } from './queries/canvases.ts';
 import { journeyQueries } from './queries/journeys.ts';
@@ -33,6 +33,20 @@ export async function createStore(databaseUrl: string): Promise<Store> {
       if (!lead) return null;
       leads.add(lead);
       return { stillHeld: () => lead.stillHeld(), release: () => lead.release().finally(() => leads.delete(lead)) };
+    },
+    async readiness() {
+      try {
+        await sql`select 1`.execute(db);
+      } catch (error) {
+        return { database: `unreachable: ${error instanceof Error ? error.message : String(error)}`, migrations: 'unknown' };
+      }
+      try {
+        // Another process (a newer version) may have migrated further; this code needs its own applied.
+        const pending = (await new Migrator({ db, provider: migrationProvider(dialect) }).getMigrations()).filter((m) => m.executedAt === undefined);
+        return { database: 'ok', migrations: pending.length === 0 ? 'ok' : `not applied: ${pending.map((m) => m.name).join(', ')}` };
+      } catch (error) {
+        return { database: 'ok', migrations: `unreadable: ${error instanceof Error ? error.message : String(error)}` };
+      }
     },
     // A held leadership keeps a pooled connection checked out; give it back before closing the pool.
     close: async () => {

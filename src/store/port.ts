@@ -239,5 +239,7 @@ export interface Store extends Queries {
   transaction<T>(fn: (tx: Queries) => Promise<T>): Promise<T>;
   /** Leadership across processes for `key` (Postgres advisory lock; SQLite always leads), or null when another process leads. */
   tryLead(key: string): Promise<Leadership | null>;
+  /** For GET /readyz: the database answers a query, and every migration this code knows is applied. Never throws. */
+  readiness(): Promise<{ database: 'ok' | string; migrations: 'ok' | string }>;
   close(): Promise<void>;
 }

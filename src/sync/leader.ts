@@ -13,6 +13,8 @@ export interface SyncRunner {
   wake(): void;
   /** True while this process leads and its sender runs. */
   leading(): boolean;
+  /** 'ok' while the leadership loop runs and its last pass succeeded (GET /readyz); a process that does not lead is ready too. */
+  health(): 'ok' | string;
 }
 
 export function createSyncRunner(o: { store: Store; appId: string; makeSender: () => Sender; checkMs?: number; onLeadership?: (leading: boolean) => void }): SyncRunner {
@@ -52,5 +54,6 @@ export function createSyncRunner(o: { store: Store; appId: string; makeSender: (
     stop: () => loop.stop(),
     wake: () => sender?.wake(),
     leading: () => sender !== null,
+    health: () => loop.health(),
   };
 }

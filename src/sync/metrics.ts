@@ -8,12 +8,16 @@ import type { Store } from '../store/port.ts';
 import type { SenderEvent } from './sender.ts';
 
 export interface SyncMetrics {
+  /** Metrics that name no tenant: anyone who can reach /metrics may read them. */
   registry: Registry;
+  /** Prometheus text; `withTenantIds` adds the series labelled by workspace and audience (spec §9: only for a scraper with COHORT_METRICS_TOKEN). */
+  text(withTenantIds: boolean): Promise<string>;
   observe(e: SenderEvent): void;
 }
 
 export function createSyncMetrics(store: Store): SyncMetrics {
   const registry = new Registry();
+  const tenantRegistry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cohort_' });
   const requests = new Counter({ name: 'cohort_sync_requests_total', help: 'TikTok mapping requests by outcome (ok, rate_limited, transient, invalid_token, permission, audience_not_found, bad_request)', labelNames: ['outcome'], registers: [registry] });
   const rows = new Counter({ name: 'cohort_sync_rows_sent_total', help: 'Users carried by mapping requests TikTok accepted', registers: [registry] });
@@ -22,10 +26,18 @@ export function createSyncMetrics(store: Store): SyncMetrics {
   const lag = new BatchHistogram('cohort_sync_ack_lag_seconds', "Time from a user's entry into the audience_sync step to TikTok's acknowledgement", [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600]);
   registry.registerMetric(lag as unknown as Metric);
   new Gauge({
-    name: 'cohort_sync_queue_depth',
-    help: 'Pending sync items per audience',
-    labelNames: ['workspace_id', 'audience_id'],
+    name: 'cohort_sync_pending_items',
+    help: 'Pending sync items, all workspaces together',
     registers: [registry],
+    async collect() {
+      this.set((await store.pendingByAudience()).reduce((n, q) => n + q.count, 0));
+    },
+  });
+  new Gauge({
+    name: 'cohort_sync_queue_depth',
+    help: 'Pending sync items per audience (served only to a scraper holding COHORT_METRICS_TOKEN)',
+    labelNames: ['workspace_id', 'audience_id'],
+    registers: [tenantRegistry],
     async collect() {
       this.reset();
       for (const q of await store.pendingByAudience()) this.set({ workspace_id: q.workspaceId, audience_id: q.audienceId }, q.count);
@@ -33,6 +45,7 @@ export function createSyncMetrics(store: Store): SyncMetrics {
   });
   return {
     registry,
+    text: (withTenantIds) => (withTenantIds ? Registry.merge([registry, tenantRegistry]) : registry).metrics(),
     observe(e) {
       if (e.kind === 'request') {
         requests.inc({ outcome: e.outcome });

@@ -101,12 +101,14 @@ it('newcomer path: connect, audience, launch, 20,000 users, exact hashes and num
   expect(stats.max_mapping_requests_in_any_second).toBeLessThanOrEqual(50);
   expect(stats.rate_limited).toBe(0);
 
-  // Prometheus: requests by outcome, rows sent, the lag histogram and the queue depth.
+  // Prometheus: requests by outcome, rows sent, the lag histogram and the pending total.
   const metrics = await (await fetch(`${url}/metrics`)).text();
   expect(metrics).toMatch(new RegExp(`^cohort_sync_rows_sent_total ${usable.length}$`, 'm'));
   expect(metrics).toMatch(/^cohort_sync_requests_total\{outcome="ok"\} \d+$/m);
   expect(metrics).toMatch(new RegExp(`^cohort_sync_ack_lag_seconds_count ${usable.length}$`, 'm'));
-  expect(metrics).toMatch(/^# TYPE cohort_sync_queue_depth gauge$/m);
+  expect(metrics).toMatch(/^# TYPE cohort_sync_pending_items gauge$/m);
+  // Without COHORT_METRICS_TOKEN no series names a workspace or an audience (spec §9).
+  expect(metrics).not.toMatch(/workspace_id|audience_id/);
   expect(metrics).toMatch(/^# TYPE cohort_sync_rate_limit_waits_total counter$/m);
 
   // A second canvas removes the first 5,000 users.

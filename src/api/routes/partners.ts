@@ -78,6 +78,8 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
     {
       // The query holds a live state and auth code: keep this route out of the request log.
       logLevel: 'warn',
+      // No API key: the single-use state names the workspace (sync/oauth-callback.ts).
+      config: { public: true },
       schema: {
         summary: "TikTok's redirect after consent: exchanges the code, stores the token encrypted, fetches the ad accounts",
         description: `No API key: the state names the workspace. Redirects to ${PARTNER_PAGE}?connected=1 or ?error=<code>.`,
@@ -108,6 +110,8 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
   app.get<{ Querystring: { connected?: string; error?: string } }>(
     PARTNER_PAGE,
     {
+      // The page a browser lands on after consent; it shows no workspace data.
+      config: { public: true },
       schema: {
         summary: 'The partner page the callback lands on (server-rendered until the dashboard exists)',
         tags,
