@@ -54,7 +54,7 @@ export interface Runtime extends Services {
   /** TikTok: the client, the connection service (the sender's token source) and the app id; the built-in emulator when there are no credentials. */
   readonly tiktok: TikTokRuntime;
   /** Webhook HTTP, guarded by spec §9 (COHORT_WEBHOOK_ALLOW_HOSTS): the worker's calls and the launch warnings. */
-  readonly webhooks: GuardedHttp;
+  readonly webhookHttp: GuardedHttp;
   /** The API's address once it listens (the OAuth redirect_uri's origin when COHORT_PUBLIC_URL is unset). */
   readonly listening: { url: string | null };
 }
@@ -111,14 +111,14 @@ export async function createRuntime(
   const journeys: JourneyDeps = parts.journeys ?? { canvases: storeCanvasReader(services.store), wake: () => worker.current?.wake(), wakeSync: () => sync.current?.wake() };
   const tiktokLaunchContext = parts.tiktokLaunchContext ?? ((workspaceId: string) => tiktok.connections.launchContext(workspaceId));
   const metrics = { contentType: syncMetrics.registry.contentType, text: () => syncMetrics.registry.metrics() };
-  const webhooks = guardedHttp({ allow: config.webhookAllowHosts });
-  const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext, tiktok: tiktok.connections, metrics, webhookTargetCheck: (url) => webhooks.check(url) };
+  const webhookHttp = guardedHttp({ allow: config.webhookAllowHosts });
+  const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext, tiktok: tiktok.connections, metrics, webhookTargetCheck: (url) => webhookHttp.check(url) };
   const close = async (): Promise<void> => {
-    await webhooks.close();
+    await webhookHttp.close();
     await tiktok.close();
     await services.close();
   };
-  return { ...services, close, apiDeps, worker, sync, syncMetrics, tiktok, webhooks, listening };
+  return { ...services, close, apiDeps, worker, sync, syncMetrics, tiktok, webhookHttp, listening };
 }
 
 /** `cohort serve`: starts the components of `role`, and stops them cleanly on SIGINT/SIGTERM. */
@@ -168,7 +168,7 @@ function startWorker(runtime: Runtime): Component {
     store: runtime.store,
     canvases: runtime.apiDeps.journeys.canvases,
     clock: runtime.clock,
-    io: { http: (req) => runtime.webhooks.http(req), pause: (ms) => sleep(ms) },
+    io: { http: (req) => runtime.webhookHttp.http(req), pause: (ms) => sleep(ms) },
     hasher,
     leaseMs: runtime.config.workerLeaseMs,
     onError: (error) => runtime.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'journey worker pass failed; retrying'),

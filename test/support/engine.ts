@@ -34,18 +34,18 @@ export async function engineHarness(store: Store, o: EngineHarnessOptions = {}):
   const allow = parseAllowList(o.webhookAllowHosts);
   if (!allow.ok) throw new Error(`bad webhookAllowHosts: ${allow.invalid.join(', ')}`);
   // The webhook IO `cohort serve` wires (main.ts), with no pauses between attempts.
-  const webhooks = guardedHttp({ allow: allow.allow, lookup: o.lookup ?? noDns });
+  const guard = guardedHttp({ allow: allow.allow, lookup: o.lookup ?? noDns });
   const api = await testApi(store, {
     engine: engineHooks(),
     journeys: { canvases, wake: () => ref.worker?.wake() },
     tiktokLaunchContext: async () => CONNECTED,
-    webhookTargetCheck: (url) => webhooks.check(url),
+    webhookTargetCheck: (url) => guard.check(url),
   });
-  const worker = createWorker({ store, canvases, clock: api.clock, io: { http: (req) => webhooks.http(req), pause: async () => undefined }, batchSize: 500, launchChunk: 1_000, ...(o.hasher ? { hasher: o.hasher } : {}) });
+  const worker = createWorker({ store, canvases, clock: api.clock, io: { http: (req) => guard.http(req), pause: async () => undefined }, batchSize: 500, launchChunk: 1_000, ...(o.hasher ? { hasher: o.hasher } : {}) });
   ref.worker = worker;
   const close = async () => {
     await api.close();
-    await webhooks.close();
+    await guard.close();
   };
   return { ...api, worker, close };
 }
