@@ -31,6 +31,8 @@ export default tseslint.config(
     'The emulator is an independent reading of the TikTok contract: it imports only core/.'),
   layer(['src/partners/**'], ['**/engine/**', '**/sync/**', '**/store/**', '**/api/**', '**/cli/**', '**/emulator/**'],
     'partners/ is inner: pure builders and a thin HTTP client.'),
+  layer(['src/webhooks/**'], ['**/api/**', '**/cli/**', '**/store/**', '**/sync/**', '**/partners/**', '**/emulator/**'],
+    'webhooks/ is the guarded outbound HTTP: it decides on addresses (core/ errors, the step IO shape) and nothing else.'),
   layer(['src/core/**'], ['**/partners/**', '**/engine/**', '**/sync/**', '**/store/**', '**/api/**', '**/cli/**', '**/emulator/**'],
     'core/ depends on nothing.'),
 );

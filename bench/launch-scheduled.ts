@@ -13,11 +13,12 @@ import { hashApiKey, newApiKey } from '../src/api/auth.ts';
 import { systemClock } from '../src/core/clock.ts';
 import { storeCanvasReader } from '../src/engine/canvas-reader.ts';
 import { engineHooks } from '../src/engine/events.ts';
-import { fetchIO } from '../src/engine/http-io.ts';
 import { createWorker } from '../src/engine/worker.ts';
 import { threadHasher } from '../src/partners/tiktok/hash-pool.ts';
 import { createStore } from '../src/store/index.ts';
 import type { ProfilePatch } from '../src/store/port.ts';
+import { NO_ALLOWANCES } from '../src/webhooks/address-policy.ts';
+import { guardedHttp } from '../src/webhooks/guarded-http.ts';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '1000000' }, database: { type: 'string' } } });
 const N = Number(values.users);
@@ -33,7 +34,8 @@ const store = await createStore(databaseUrl);
 const clock = systemClock();
 const canvases = storeCanvasReader(store);
 const hasher = threadHasher(); // as `cohort serve` does (src/main.ts)
-const worker = createWorker({ store, canvases, clock, io: fetchIO(), hasher });
+// The canvas has no webhook step; the IO is the guarded one `cohort serve` uses, with no allowances.
+const worker = createWorker({ store, canvases, clock, io: { ...guardedHttp({ allow: NO_ALLOWANCES }), pause: async () => undefined }, hasher });
 const app = await buildApi({
   deps: { store, clock, engine: engineHooks(), journeys: { canvases, wake: () => worker.wake() }, tiktokLaunchContext: async () => ({ status: 'connected', advertiserIds: [ADVERTISER] }) },
 });

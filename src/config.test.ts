@@ -39,6 +39,26 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(4);
   });
 
+  it('reads COHORT_WEBHOOK_ALLOW_HOSTS into an allow list; unset, webhooks get no allowances', () => {
+    expect(loadConfig({}).webhookAllowHosts).toEqual({ hosts: [], cidrs: [] });
+    expect(loadConfig({ COHORT_WEBHOOK_ALLOW_HOSTS: '' }).webhookAllowHosts).toEqual({ hosts: [], cidrs: [] });
+    expect(loadConfig({ COHORT_WEBHOOK_ALLOW_HOSTS: 'hooks.internal, 127.0.0.1:8080,10.0.0.0/8,::1' }).webhookAllowHosts).toEqual({
+      hosts: [{ host: 'hooks.internal', port: null }, { host: '127.0.0.1', port: 8080 }],
+      cidrs: ['10.0.0.0/8', '::1/128'],
+    });
+  });
+
+  it('refuses a COHORT_WEBHOOK_ALLOW_HOSTS with invalid entries, listing each', () => {
+    let error: unknown;
+    try {
+      loadConfig({ COHORT_WEBHOOK_ALLOW_HOSTS: 'ok.example, 10.0.0.0/33, 2130706433, host:99999' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(['COHORT_WEBHOOK_ALLOW_HOSTS: expected comma-separated host, host:port or CIDR entries; invalid: "10.0.0.0/33", "2130706433", "host:99999"']);
+  });
+
   it('says when a bad value came from a flag', () => {
     expect(() => loadConfig({}, { emulatorPort: 'abc' })).toThrow(/TIKTOK_EMULATOR_PORT \(given as a flag\)/);
   });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseDuration } from './core/duration.ts';
 import { ConfigError } from './core/errors.ts';
+import { NO_ALLOWANCES, parseAllowList } from './webhooks/address-policy.ts';
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -17,6 +18,15 @@ const duration = z.string().transform((text, ctx) => {
 });
 const port = z.coerce.number().int().min(0).max(65_535);
 const origin = z.url().transform((u) => u.replace(/\/+$/, ''));
+const allowHosts = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const parsed = parseAllowList(text);
+    if (parsed.ok) return text === undefined ? NO_ALLOWANCES : parsed.allow;
+    ctx.addIssue({ code: 'custom', message: `expected comma-separated host, host:port or CIDR entries; invalid: ${parsed.invalid.map((e) => `"${e}"`).join(', ')}` });
+    return z.NEVER;
+  });
 
 /** key → [environment variable, schema, secret?]. The environment names are part of the contract (spec §5). */
 const SETTINGS = {
@@ -36,6 +46,8 @@ const SETTINGS = {
   tiktokAuthUrl: ['TIKTOK_AUTH_URL', z.url().default('https://business-api.tiktok.com/portal/auth')],
   emulatorPort: ['TIKTOK_EMULATOR_PORT', port.default(9400)],
   emulatorRedirectUri: ['TIKTOK_EMULATOR_REDIRECT_URI', z.url().optional()],
+  /** Hosts and ranges webhooks may reach although spec §9 closes them (loopback, private, …): webhooks/address-policy.ts. */
+  webhookAllowHosts: ['COHORT_WEBHOOK_ALLOW_HOSTS', allowHosts],
 } as const satisfies Record<string, readonly [string, z.ZodType, 'secret'?]>;
 
 type Settings = typeof SETTINGS;

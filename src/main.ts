@@ -5,6 +5,7 @@
  * else receives its dependencies.
  */
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { buildApi } from './api/app.ts';
 import type { ApiDeps, EngineHooks, JourneyDeps } from './api/deps.ts';
@@ -13,7 +14,6 @@ import { systemClock, type Clock } from './core/clock.ts';
 import { CohortError } from './core/errors.ts';
 import { storeCanvasReader } from './engine/canvas-reader.ts';
 import { engineHooks } from './engine/events.ts';
-import { fetchIO } from './engine/http-io.ts';
 import { createWorker, type Worker } from './engine/worker.ts';
 import { threadHasher } from './partners/tiktok/hash-pool.ts';
 import { createSyncRunner, type SyncRunner } from './sync/leader.ts';
@@ -25,6 +25,7 @@ import { isPostgresUrl, sqlitePath } from './store/connect.ts';
 import { createStore } from './store/index.ts';
 import type { Store } from './store/port.ts';
 import { openTikTok, type TikTokRuntime } from './tiktok-runtime.ts';
+import { guardedHttp, type GuardedHttp } from './webhooks/guarded-http.ts';
 
 export type Role = 'all' | 'api' | 'worker';
 export const ROLES: readonly Role[] = ['all', 'api', 'worker'];
@@ -52,6 +53,8 @@ export interface Runtime extends Services {
   readonly syncMetrics: SyncMetrics;
   /** TikTok: the client, the connection service (the sender's token source) and the app id; the built-in emulator when there are no credentials. */
   readonly tiktok: TikTokRuntime;
+  /** Webhook HTTP, guarded by spec §9 (COHORT_WEBHOOK_ALLOW_HOSTS): the worker's calls and the launch warnings. */
+  readonly webhookHttp: GuardedHttp;
   /** The API's address once it listens (the OAuth redirect_uri's origin when COHORT_PUBLIC_URL is unset). */
   readonly listening: { url: string | null };
 }
@@ -111,12 +114,14 @@ export async function createRuntime(
   // The workers this process runs (none in an api-only process) are part of its readiness.
   const readiness = (): Record<string, string> =>
     role === 'api' ? {} : { journey_worker: worker.current?.health() ?? 'not started', tiktok_sender: sync.current?.health() ?? 'not started' };
-  const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext, tiktok: tiktok.connections, metrics, readiness };
+  const webhookHttp = guardedHttp({ allow: config.webhookAllowHosts });
+  const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext, tiktok: tiktok.connections, metrics, readiness, webhookTargetCheck: (url) => webhookHttp.check(url) };
   const close = async (): Promise<void> => {
+    await webhookHttp.close();
     await tiktok.close();
     await services.close();
   };
-  return { ...services, close, apiDeps, worker, sync, syncMetrics, tiktok, listening };
+  return { ...services, close, apiDeps, worker, sync, syncMetrics, tiktok, webhookHttp, listening };
 }
 
 /** `cohort serve`: starts the components of `role`, and stops them cleanly on SIGINT/SIGTERM. */
@@ -166,7 +171,7 @@ function startWorker(runtime: Runtime): Component {
     store: runtime.store,
     canvases: runtime.apiDeps.journeys.canvases,
     clock: runtime.clock,
-    io: fetchIO(),
+    io: { http: (req) => runtime.webhookHttp.http(req), pause: (ms) => sleep(ms) },
     hasher,
     leaseMs: runtime.config.workerLeaseMs,
     onError: (error) => runtime.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'journey worker pass failed; retrying'),

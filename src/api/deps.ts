@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 import type { LaunchContext } from '../core/canvas.ts';
 import type { CanvasReader } from '../engine/canvas-reader.ts';
+import type { WebhookTargetCheck } from '../engine/launch-warnings.ts';
 import type { NewEvent, Profile, Queries, Store } from '../store/port.ts';
 import type { ConnectionService } from '../sync/connections.ts';
 
@@ -43,6 +44,8 @@ export interface ApiDeps {
   readiness?: ComponentReadiness;
   /** The workspace's TikTok connection as launch validation needs it (spec §3). */
   tiktokLaunchContext(workspaceId: string): Promise<LaunchContext['tiktok']>;
+  /** Launch warnings for webhook targets the guard would refuse (spec §9). Absent: a launch answers no warnings. */
+  webhookTargetCheck?: WebhookTargetCheck;
   /** The TikTok connection service (routes/partners.ts). Absent in harnesses that do not serve the partner routes. */
   tiktok?: ConnectionService;
 }

@@ -38,3 +38,14 @@ export class ConfigError extends CohortError {
     super('config_invalid', `invalid settings:\n  - ${problems.join('\n  - ')}`);
   }
 }
+
+/**
+ * A webhook's target is one Cohort never calls (spec §9: loopback, private, link-local, … however
+ * written, directly or by redirect). Final: retrying reaches the same address. The message names the
+ * host, never the URL's path or query (they may carry user data).
+ */
+export class WebhookBlockedError extends CohortError {
+  constructor(readonly host: string, why: string) {
+    super('webhook_blocked', `webhook to ${host} refused: ${why}`);
+  }
+}

@@ -34,7 +34,8 @@ describeEachStore('journeys', ({ store, url }) => {
   let h: EngineHarness;
   let ws: { id: string; key: string };
   beforeEach(async () => {
-    h = await engineHarness(store());
+    // The hook receiver listens on 127.0.0.1, which webhooks may reach only when opened (spec §9).
+    h = await engineHarness(store(), { webhookAllowHosts: '127.0.0.1/32' });
     ws = await h.workspace();
     hooks.length = 0;
   });

@@ -2,10 +2,11 @@
 import type { ApiDeps } from '../../src/api/deps.ts';
 import { storeCanvasReader } from '../../src/engine/canvas-reader.ts';
 import { engineHooks } from '../../src/engine/events.ts';
-import { fetchIO } from '../../src/engine/http-io.ts';
 import { createWorker, type Worker } from '../../src/engine/worker.ts';
 import type { IdentifierHasher } from '../../src/partners/tiktok/hash-pool.ts';
 import type { Store } from '../../src/store/port.ts';
+import { parseAllowList } from '../../src/webhooks/address-policy.ts';
+import { guardedHttp, type Resolve } from '../../src/webhooks/guarded-http.ts';
 import { testApi, type TestApi } from './api.ts';
 
 export const CONNECTED: Awaited<ReturnType<ApiDeps['tiktokLaunchContext']>> = { status: 'connected', advertiserIds: ['7000000000000000001', '7000000000000000002'] };
@@ -14,15 +15,37 @@ export interface EngineHarness extends TestApi {
   worker: Worker;
 }
 
-export async function engineHarness(store: Store, o: { hasher?: IdentifierHasher } = {}): Promise<EngineHarness> {
+/** No name resolves unless a test says so: tests never ask a real resolver, let alone a host outside this machine. */
+export const noDns: Resolve = async (hostname) => {
+  throw Object.assign(new Error(`test: no DNS for ${hostname}`), { code: 'ENOTFOUND' });
+};
+
+export interface EngineHarnessOptions {
+  hasher?: IdentifierHasher;
+  /** COHORT_WEBHOOK_ALLOW_HOSTS as `cohort serve` would read it: tests with a receiver on 127.0.0.1 open it here. */
+  webhookAllowHosts?: string;
+  /** The webhook guard's resolver (default: nothing resolves). */
+  lookup?: Resolve;
+}
+
+export async function engineHarness(store: Store, o: EngineHarnessOptions = {}): Promise<EngineHarness> {
   const canvases = storeCanvasReader(store);
   const ref: { worker?: Worker } = {};
+  const allow = parseAllowList(o.webhookAllowHosts);
+  if (!allow.ok) throw new Error(`bad webhookAllowHosts: ${allow.invalid.join(', ')}`);
+  // The webhook IO `cohort serve` wires (main.ts), with no pauses between attempts.
+  const guard = guardedHttp({ allow: allow.allow, lookup: o.lookup ?? noDns });
   const api = await testApi(store, {
     engine: engineHooks(),
     journeys: { canvases, wake: () => ref.worker?.wake() },
     tiktokLaunchContext: async () => CONNECTED,
+    webhookTargetCheck: (url) => guard.check(url),
   });
-  const worker = createWorker({ store, canvases, clock: api.clock, io: { ...fetchIO(), pause: async () => undefined }, batchSize: 500, launchChunk: 1_000, ...(o.hasher ? { hasher: o.hasher } : {}) });
+  const worker = createWorker({ store, canvases, clock: api.clock, io: { http: (req) => guard.http(req), pause: async () => undefined }, batchSize: 500, launchChunk: 1_000, ...(o.hasher ? { hasher: o.hasher } : {}) });
   ref.worker = worker;
-  return { ...api, worker };
+  const close = async () => {
+    await api.close();
+    await guard.close();
+  };
+  return { ...api, worker, close };
 }

@@ -8,6 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { STEP_TYPES, type CanvasStatus } from '../../core/canvas.ts';
 import { FILTER_OPS } from '../../core/filter.ts';
 import { createCanvasService } from '../../engine/canvas-service.ts';
+import { launchWarnings } from '../../engine/launch-warnings.ts';
 import type { CanvasRecord } from '../../store/port.ts';
 import type { ApiDeps } from '../deps.ts';
 import { errorResponses } from '../openapi.ts';
@@ -65,6 +66,24 @@ const CanvasAnswer = {
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
     launched_at: { type: 'string', format: 'date-time', nullable: true, description: 'the first launch' },
+  },
+} as const;
+
+/** The launch answer: the canvas, plus what may not work as written (spec §9: "launch warns"). */
+const LaunchAnswer = {
+  ...CanvasAnswer,
+  required: [...CanvasAnswer.required, 'warnings'],
+  properties: {
+    ...CanvasAnswer.properties,
+    warnings: {
+      type: 'array',
+      description: 'Problems that do not stop the launch. `webhook_blocked`: the step\'s webhook URL is an address Cohort never calls (loopback, private, link-local, …; COHORT_WEBHOOK_ALLOW_HOSTS opens chosen ones): its deliveries will fail with that reason.',
+      items: {
+        type: 'object',
+        required: ['step_id', 'code', 'message'],
+        properties: { step_id: { type: 'string' }, code: { type: 'string', enum: ['webhook_blocked'] }, message: { type: 'string' } },
+      },
+    },
   },
 } as const;
 
@@ -141,12 +160,14 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   for (const [action, summary, run] of lifecycle) {
     app.post<{ Params: { id: string } }>(
       `/api/canvases/:id/${action}`,
-      { schema: { summary, tags, params: IdParams, response: { 200: CanvasAnswer, ...errorResponses(401, 404, 409, ...(action === 'launch' ? [422] : [])) } } },
+      { schema: { summary, tags, params: IdParams, response: { 200: action === 'launch' ? LaunchAnswer : CanvasAnswer, ...errorResponses(401, 404, 409, ...(action === 'launch' ? [422] : [])) } } },
       async (req) => {
-        const canvas = toCanvasJson(await run(req.workspaceId, req.params.id));
+        const record = await run(req.workspaceId, req.params.id);
+        if (action !== 'launch') return toCanvasJson(record);
         // A launch may have a job due now (scheduled entry): start it without waiting for the worker's next poll.
-        if (action === 'launch') deps.journeys.wake();
-        return canvas;
+        deps.journeys.wake();
+        const warnings = deps.webhookTargetCheck ? await launchWarnings(record.definition, deps.webhookTargetCheck) : [];
+        return { ...toCanvasJson(record), warnings };
       },
     );
   }

@@ -6,7 +6,8 @@ import { hexOf } from '../../core/digest-rows.ts';
 import type { Entry } from '../../store/journey-port.ts';
 import type { Profile } from '../../store/port.ts';
 import { sha256Hex } from '../../partners/tiktok/identifiers.ts';
-import { fetchIO } from '../http-io.ts';
+import { NO_ALLOWANCES, parseAllowList, type AllowList } from '../../webhooks/address-policy.ts';
+import { guardedHttp } from '../../webhooks/guarded-http.ts';
 import { stepRegistry, type StepContext, type StepHandler, type StepIO } from './index.ts';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -100,8 +101,15 @@ describe('webhook over real HTTP', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
-  const io = { ...fetchIO(), pause: async () => undefined };
+  // The receiver is on 127.0.0.1, which spec §9 closes: these tests open it as an operator would.
+  const opened = parseAllowList('127.0.0.1/32') as { allow: AllowList };
+  const guarded = guardedHttp({ allow: opened.allow });
+  const closed = guardedHttp({ allow: NO_ALLOWANCES });
+  afterAll(async () => {
+    await Promise.all([guarded.close(), closed.close()]);
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  const io: StepIO = { http: guarded.http, pause: async () => undefined };
 
   it('renders {{external_id}}, {{attribute}} and {{context.key}} into the URL and body', async () => {
     const hook = step({ id: 'h', type: 'webhook', next: 'n', config: { url: `${url}/hook/{{external_id}}`, method: 'POST', body: { user: '{{external_id}}', name: '{{first_name}}', plan: '{{plan}}', offer: '{{context.offer}}', none: '{{nope}}' } } });
@@ -128,5 +136,15 @@ describe('webhook over real HTTP', () => {
   it('records a refused connection as a network error', async () => {
     const dead = step({ id: 'h', type: 'webhook', next: null, config: { url: 'http://127.0.0.1:9/x' } });
     expect(await run(dead, profile(), { io })).toMatchObject({ effects: [{ ok: false, error: 'network error', attempts: 3 }] });
+  });
+
+  it('records a target spec §9 closes as webhook_blocked after one attempt, sends nothing, and the user proceeds', async () => {
+    const before = seen.length;
+    let pauses = 0;
+    const guardedIO: StepIO = { http: closed.http, pause: async () => void pauses++ };
+    const hook = step({ id: 'h', type: 'webhook', next: 'n', config: { url: `${url}/hook`, method: 'POST', body: { a: 1 } } });
+    expect(await run(hook, profile(), { io: guardedIO })).toEqual({ kind: 'advance', next: 'n', effects: [{ kind: 'webhook_delivery', ok: false, httpStatus: null, error: 'webhook_blocked', attempts: 1 }] });
+    expect(pauses).toBe(0);
+    expect(seen.length).toBe(before);
   });
 });

@@ -1,3 +1,4 @@
+import { WebhookBlockedError } from '../../core/errors.ts';
 import { attributeReader } from '../profile-view.ts';
 import { renderJson, renderTemplate } from '../templates.ts';
 import type { StepHandler } from './step.ts';
@@ -9,7 +10,8 @@ const PAUSES_MS = [500, 2_000];
 
 /**
  * Calls the URL with templates rendered, a timeout, and up to three attempts for network errors,
- * 429 and 5xx. The user proceeds either way (a webhook never blocks a journey); the outcome is recorded.
+ * 429 and 5xx; a refused target (WebhookBlockedError, spec §9) is recorded as `webhook_blocked` at
+ * once. The user proceeds either way (a webhook never blocks a journey); the outcome is recorded.
  */
 export const webhook: StepHandler<'webhook'> = {
   type: 'webhook',
@@ -35,6 +37,11 @@ export const webhook: StepHandler<'webhook'> = {
         if (httpStatus < 400 || (httpStatus < 500 && httpStatus !== 429)) break;
       } catch (e) {
         httpStatus = null;
+        // A target spec §9 closes is final: another attempt reaches the same address.
+        if (e instanceof WebhookBlockedError) {
+          error = e.code;
+          break;
+        }
         error = e instanceof Error && e.name === 'TimeoutError' ? `timed out after ${request.timeoutMs} ms` : 'network error';
       }
       if (attempts < ATTEMPTS) await io.pause(PAUSES_MS[attempts - 1] ?? 2_000);
