@@ -13,6 +13,11 @@ import { WebhookBlockedError } from '../core/errors.ts';
 import type { HttpRequest } from '../engine/steps/step.ts';
 import { NO_ALLOWANCES, parseAllowList, type AllowList } from './address-policy.ts';
 import { guardedHttp, type GuardedHttp, type Resolve } from './guarded-http.ts';
+import { installLoopbackOnly } from '../../test/support/loopback-only.ts';
+
+// Under the guard, a net that lets no socket of this process connect off the machine: were the guard
+// ever to let a hostile target through, the test fails on the veto instead of sending a packet out.
+const safetyNet = installLoopbackOnly();
 
 interface Receiver {
   port: number;
@@ -97,6 +102,7 @@ beforeAll(async () => {
   subscribe('undici:client:connected', onConnected);
 });
 afterAll(async () => {
+  safetyNet.uninstall();
   unsubscribe('net.client.socket', onSocket);
   unsubscribe('undici:client:connected', onConnected);
   await Promise.all([victim.close(), victim6.close(), redirector.close()]);
@@ -113,6 +119,7 @@ beforeEach(() => {
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((g) => g.close()));
   for (const address of remotes) expect(['127.0.0.1', '::1', '::ffff:127.0.0.1']).toContain(address);
+  expect(safetyNet.vetoed, 'the guard let a connection off this machine through (the safety net stopped it)').toEqual([]);
 });
 
 const HOSTILE_DNS = {
