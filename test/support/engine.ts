@@ -14,12 +14,12 @@ export interface EngineHarness extends TestApi {
   worker: Worker;
 }
 
-export async function engineHarness(store: Store, o: { hasher?: IdentifierHasher } = {}): Promise<EngineHarness> {
+export async function engineHarness(store: Store, o: { hasher?: IdentifierHasher; wakeSync?: () => void } = {}): Promise<EngineHarness> {
   const canvases = storeCanvasReader(store);
   const ref: { worker?: Worker } = {};
   const api = await testApi(store, {
     engine: engineHooks(),
-    journeys: { canvases, wake: () => ref.worker?.wake() },
+    journeys: { canvases, wake: () => ref.worker?.wake(), ...(o.wakeSync ? { wakeSync: o.wakeSync } : {}) },
     tiktokLaunchContext: async () => CONNECTED,
   });
   const worker = createWorker({ store, canvases, clock: api.clock, io: { ...fetchIO(), pause: async () => undefined }, batchSize: 500, launchChunk: 1_000, ...(o.hasher ? { hasher: o.hasher } : {}) });
