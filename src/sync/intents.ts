@@ -5,8 +5,9 @@
  * has only one action queued (most):
  *   1. a request never carries a user who has a newer intent of the other action (any state): that
  *      user is settled `not_synced` (`superseded`) instead;
- *   2. a queue is not read while a request of the other action for the same audience is in flight
- *      (sender.ts), so TikTok has answered the older request before the newer one leaves;
+ *   2. a queue is not read while a request of the other action for the same audience is in flight,
+ *      so TikTok has answered the older request before the newer one leaves; the two actions take
+ *      turns (`AudienceTurns`), so a backlog of one never starves the other;
  *   3. an older intent that failed with a transient answer may still have been applied by TikTok
  *      (the answer says nothing about that). When it is superseded and the newer intent was already
  *      acknowledged, the newer one is sent again, after the older one's last chance to land.
@@ -29,6 +30,38 @@ export function opposingQueues(queues: readonly SyncQueue[]): Map<number, number
     }
   }
   return out;
+}
+
+/**
+ * Rule 2: a queue ready to send goes only when no queue of the other action for its audience has a
+ * request in flight. One that had to wait goes before the other action's next request (fair turns).
+ */
+export class AudienceTurns {
+  private readonly waiting = new Set<number>();
+  constructor(
+    private readonly opposites: () => ReadonlyMap<number, readonly number[]>,
+    private readonly inFlight: (queueId: number) => boolean,
+  ) {}
+
+  /** Whether the queue, ready to send, may send now; if not, it waits its turn. */
+  mayGo(queueId: number): boolean {
+    const others = this.opposites().get(queueId);
+    if (!others) return true;
+    if (others.some((o) => this.inFlight(o))) {
+      this.waiting.add(queueId);
+      return false;
+    }
+    // The other action has waited for one of ours: its turn first. (Both waiting cannot happen: a
+    // queue waits only while the other is in flight, and a queue in flight is not waiting.)
+    if (!this.waiting.has(queueId) && others.some((o) => this.waiting.has(o))) return false;
+    this.waiting.delete(queueId);
+    return true;
+  }
+
+  /** The queue has nothing ready: it is not waiting. */
+  idle(queueId: number): void {
+    this.waiting.delete(queueId);
+  }
 }
 
 export interface Conflicts {

@@ -18,7 +18,7 @@ import type { DigestRows } from '../core/digest-rows.ts';
 import { encodeMapping } from '../partners/tiktok/mapping-body.ts';
 import type { Store } from '../store/port.ts';
 import { tallyBySteps, type ClaimedBatch, type QueueCursor, type SettledTally, type SyncQueue } from '../store/sync-port.ts';
-import { findConflicts, opposingQueues, type Conflicts } from './intents.ts';
+import { AudienceTurns, findConflicts, opposingQueues, type Conflicts } from './intents.ts';
 import { SlidingWindowLimiter } from './limiter.ts';
 import { outcomeDeltas, resentDeltas } from './outcomes.ts';
 import { backoffMs, type RetryPolicy } from './retry.ts';
@@ -97,6 +97,7 @@ export function createSender(o: SenderOptions): Sender {
   /** Per queue, the other action's queues for its audience (only queues that have some: intents.ts). */
   let opposites = new Map<number, number[]>();
   let queuesAt = -Infinity;
+  const turns = new AudienceTurns(() => opposites, (queueId) => inFlightOf.has(queueId));
   let cursor = 0;
   let lastJanitor = -Infinity;
 
@@ -122,11 +123,14 @@ export function createSender(o: SenderOptions): Sender {
       }
       const token = tokens.get(queue.workspaceId);
       if (!token) continue; // parked: no usable token until the admin reconnects
-      // Not while the other action for this audience is in flight: its answer comes first (intents.ts, rule 2).
-      if (opposites.get(queue.id)?.some((other) => inFlightOf.has(other))) continue;
       const head = await o.store.syncQueueHead(queue.id, now, inFlightOf.get(queue.id)?.after);
-      if (!head) continue;
+      if (!head) {
+        turns.idle(queue.id);
+        continue;
+      }
       if (busy && now - head.dueAt < fillMs) continue; // let it fill while the budget is busy
+      // Not while the other action for this audience is in flight: its answer comes first (intents.ts, rule 2).
+      if (!turns.mayGo(queue.id)) continue;
       cursor = (cursor + i + 1) % queues.length;
       return { queue, token };
     }

@@ -160,6 +160,30 @@ describeEachStore('sync: the latest intent wins', ({ store }) => {
     for (const id of [first, remove, again]) expectBalanced(await s.step(id));
   });
 
+  it('a backlog of adds does not starve removes for the same audience: the two actions take turns', async () => {
+    const add = await s.launch('add');
+    const remove = await s.launch('remove');
+    await s.enter(add, range(0, 2_000));
+    await emulatorAdmin(emulator.url, '/faults', { latency_ms: 100 });
+    const rows: number[] = []; // per answered request, its rows: adds carry 100, the remove 5
+    const running = senderOf({ batchSize: 100, maxInFlight: 4, onEvent: (e) => void (e.kind === 'request' && rows.push(e.rows)) });
+    running.start();
+    try {
+      await until(async () => (await arrived()) >= 1);
+      await s.enter(remove, range(0, 5), 'r');
+      running.wake();
+      await runUntilSettled(running, [add, remove]);
+    } finally {
+      await running.stop();
+      await emulatorAdmin(emulator.url, '/faults', {});
+    }
+    expect(rows).toHaveLength(21);
+    // It waited for the adds in flight (four at most), not for the whole backlog of twenty.
+    expect(rows.indexOf(5)).toBeLessThan(10);
+    expect(await s.step(add)).toMatchObject({ entered: 2_000, synced: 2_000, pending: 0 });
+    expect(await s.step(remove)).toMatchObject({ entered: 5, synced: 5, pending: 0 });
+  });
+
   it('a remove then an add, both pending: only the add is sent and the user ends in', async () => {
     const remove = await s.launch('remove');
     const add = await s.launch('add');
