@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health.ts';
 import { canvasRoutes } from './routes/canvases.ts';
 import { journeyRoutes } from './routes/journeys.ts';
 import { partnerRoutes } from './routes/partners.ts';
+import { syncRoutes } from './routes/sync.ts';
 import { usersRoutes } from './routes/users.ts';
 
 /** 10,000 Braze-shaped objects of a few hundred bytes each fit well inside this. */
@@ -78,6 +79,7 @@ export async function buildApi({ deps, logger = false }: BuildApiOptions): Promi
   await app.register(usersRoutes, deps);
   await app.register(canvasRoutes, deps);
   await app.register(journeyRoutes, deps);
+  await app.register(syncRoutes, deps);
   if (deps.tiktok) await app.register(partnerRoutes, { ...deps, tiktok: deps.tiktok });
   return app;
 }

@@ -10,6 +10,7 @@ import type { Queries, Store } from './port.ts';
 import { canvasQueries } from './queries/canvases.ts';
 import { journeyQueries } from './queries/journeys.ts';
 import { syncQueries } from './queries/sync.ts';
+import { syncRequeueQueries } from './queries/sync-requeue.ts';
 import { profileQueries } from './queries/profiles.ts';
 import { userHistoryQueries } from './queries/user-history.ts';
 import { tiktokConnectionQueries } from './queries/tiktok-connections.ts';
@@ -18,7 +19,7 @@ import type { DB } from './schema.ts';
 
 function queries(db: Kysely<DB>, dialect: Dialect): Queries {
   const ctx = { db, dialect };
-  return { ...workspaceQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx) };
+  return { ...workspaceQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx) };
 }
 
 export async function createStore(databaseUrl: string): Promise<Store> {

@@ -377,6 +377,18 @@ function m0008(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * The order in which users' sync intents entered (issue 16, finding 5): for one user and one audience
+ * the most recent intent wins, so the sender compares intents by this number. Null means the batch's
+ * own id (what a new batch gets, at no extra write); a split's tail and a re-sent part keep their
+ * source's number, and a retry keeps it too (created_at restarts the retry window, so it cannot order).
+ */
+const m0010: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('sync_batches').addColumn('seq', 'bigint').execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -388,6 +400,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0006_lean_indexes': m0006,
       '0007_sync_batches': m0007(dialect),
       '0008_sync_payloads': m0008(dialect),
+      '0010_sync_intent_seq': m0010,
     }),
   };
 }

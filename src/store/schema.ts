@@ -143,8 +143,10 @@ export interface SyncBatchesTable {
   /** The last failure's reason while still pending (what the retry window will name). */
   last_error: string | null;
   size: number;
-  /** How many members have an outcome of their own. */
+  /** How many members have an outcome of their own (or were moved to a batch that re-sends them). */
   overridden: number;
+  /** The intents' order (migration 0010): null means `id`. Kept by splits, re-sends and retries. */
+  seq: number | null;
 }
 
 /** A batch's members' profile ids and hashes, packed (store/queries/sync-payload.ts); apart from the batch since migration 0008. */

@@ -6,6 +6,7 @@
  * (sync/leader.ts), it keeps its own in-flight batches out of its next read with a keyset cursor, and
  * a settle changes only batches still pending, so a batch sent twice (a crash between the request and
  * its settle, or a leader change) is counted once. Adds and removes are idempotent at TikTok.
+ * Intents are ordered by `seq` (migration 0010): for one user and one audience the latest one wins.
  */
 import type { SyncField } from '../core/canvas.ts';
 import type { DigestRows } from '../core/digest-rows.ts';
@@ -59,6 +60,8 @@ export interface ClaimedBatch {
   canvasId: string;
   stepId: string;
   createdAt: number;
+  /** When its users' intents entered, relative to others' (migration 0010): kept by splits, retries and re-sends. */
+  seq: number;
   failedAttempts: number;
   /** Its members without an outcome of their own, in order. */
   users: ClaimedUser[];
@@ -70,6 +73,16 @@ export interface DueBatches {
   batches: ClaimedBatch[];
   /** Split it at `room` (`splitSyncBatch`) to fill the request; absent when the read is full or the queue has no more. */
   overflow?: { id: number; room: number };
+}
+
+/** A sendable sync intent of a user for an audience (a member of a batch that had a queue), as the sender compares them. */
+export interface SyncIntent {
+  profileId: number;
+  seq: number;
+  batchId: number;
+  position: number;
+  /** Its request was acknowledged (the batch is synced and the member has no outcome of its own). */
+  synced: boolean;
 }
 
 /** How many items of one (canvas, step) changed, for its counts. */
@@ -107,14 +120,27 @@ export interface SyncQueries {
   /** Final outcome for the batches still pending; members with their own outcome keep it. Returns the batches that changed and how many members each settled (the caller knows their steps). Needs a transaction. */
   settleSyncBatches(batchIds: readonly number[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null, now: number): Promise<{ id: number; count: number }[]>;
   /** Gives members of a pending batch an outcome of their own (superseded users); they are no longer sent. Returns how many changed. Needs a transaction. */
-  settleSyncMembers(batchId: number, positions: readonly number[], outcome: 'not_synced', reason: string, now: number): Promise<number>;
+  settleSyncMembers(batchId: number, positions: readonly number[], outcome: 'not_synced' | 'errored', reason: string, now: number): Promise<number>;
   /** Puts pending batches back in their queue at `dueAt`, counting a failed attempt when `failed`. Returns how many moved. */
   rescheduleSyncBatches(batchIds: readonly number[], p: { dueAt: number; failed: boolean; lastError: string | null }): Promise<number>;
-  /** For profiles with a pending item of the other action for this audience created at or after `after`: the latest such creation time. Set-based. */
-  laterOppositeItems(q: { workspaceId: string; audienceId: string; action: 'add' | 'remove'; profileIds: readonly number[]; after: number }): Promise<Map<number, number>>;
+  /**
+   * The `action` intents of `profileIds` for this audience with a seq above `after`, in any state: the
+   * members of batches that had a queue (a user without usable fields expresses no intent). Set-based.
+   */
+  intentsAfter(q: { workspaceId: string; audienceId: string; action: 'add' | 'remove'; profileIds: readonly number[]; after: number }): Promise<SyncIntent[]>;
+  /**
+   * Sends synced members again (a user's older opposite intent may have landed at TikTok after them):
+   * they move to a new pending batch of the same queue, due now, keeping their seq. Members not synced
+   * any more are left alone. Returns, per step, how many moved (synced → pending). Needs a transaction.
+   */
+  resendSyncMembers(members: readonly { batchId: number; position: number }[], now: number): Promise<SettledTally[]>;
   /** Errors every pending item of an audience at once. Returns tallies. Needs a transaction. */
   errorAudienceItems(workspaceId: string, audienceId: string, reason: string, now: number): Promise<SettledTally[]>;
-  /** Puts a step's errored items back in the queue with a fresh retry window. Returns how many per reason. Needs a transaction. */
+  /**
+   * Puts a step's errored items back in their queue with a fresh retry window and no failed attempts:
+   * errored batches, and members errored on their own. Keeps their seq. Returns how many per reason.
+   * Needs a transaction.
+   */
   requeueErroredSyncItems(workspaceId: string, canvasId: string, stepId: string, now: number): Promise<{ reason: string; count: number }[]>;
   /** For a canvas's synced items: milliseconds from the user's entry into the canvas to TikTok's acknowledgement (benchmarks). */
   ackLatencies(workspaceId: string, canvasId: string): Promise<number[]>;

@@ -13,3 +13,12 @@ export function outcomeDeltas(tallies: readonly SettledTally[], outcome: 'synced
     { workspaceId: t.workspaceId, canvasId: t.canvasId, stepId: t.stepId, metric: 'pending', reason: '', minute, count: -t.count },
   ]);
 }
+
+/** The counts of synced items sent again (sync/intents.ts, rule 3): −n on `synced`, +n on `pending`, in the transaction that moved them. */
+export function resentDeltas(tallies: readonly SettledTally[], now: number): StepCountDelta[] {
+  const minute = minuteOf(now);
+  return tallies.flatMap((t) => [
+    { workspaceId: t.workspaceId, canvasId: t.canvasId, stepId: t.stepId, metric: 'synced', reason: '', minute, count: -t.count },
+    { workspaceId: t.workspaceId, canvasId: t.canvasId, stepId: t.stepId, metric: 'pending', reason: '', minute, count: t.count },
+  ]);
+}

@@ -9,6 +9,7 @@
  * waits up to `fillMs` so requests carry full batches. Every outcome is written with its counts in
  * one transaction that changes only batches still pending, so a crash resends at worst (adds are
  * idempotent) and never counts twice. The HTTP call is never inside a transaction.
+ * For one user and one audience the latest intent wins (sync/intents.ts).
  */
 import type { Clock } from '../core/clock.ts';
 import { pollLoop } from '../core/poll-loop.ts';
@@ -17,8 +18,9 @@ import type { DigestRows } from '../core/digest-rows.ts';
 import { encodeMapping } from '../partners/tiktok/mapping-body.ts';
 import type { Store } from '../store/port.ts';
 import { tallyBySteps, type ClaimedBatch, type QueueCursor, type SettledTally, type SyncQueue } from '../store/sync-port.ts';
+import { AudienceTurns, findConflicts, opposingQueues, type Conflicts } from './intents.ts';
 import { SlidingWindowLimiter } from './limiter.ts';
-import { outcomeDeltas } from './outcomes.ts';
+import { outcomeDeltas, resentDeltas } from './outcomes.ts';
 import { backoffMs, type RetryPolicy } from './retry.ts';
 
 export type ConnectionStatus = 'connected' | 'invalid_token' | 'disconnected';
@@ -92,7 +94,10 @@ export function createSender(o: SenderOptions): Sender {
   /** Body buffers of answered requests, for the next ones (mapping-body.ts: fresh memory is slow to touch). */
   const spareBodies: Buffer[] = [];
   let queues: SyncQueue[] = [];
+  /** Per queue, the other action's queues for its audience (only queues that have some: intents.ts). */
+  let opposites = new Map<number, number[]>();
   let queuesAt = -Infinity;
+  const turns = new AudienceTurns(() => opposites, (queueId) => inFlightOf.has(queueId));
   let cursor = 0;
   let lastJanitor = -Infinity;
 
@@ -100,6 +105,7 @@ export function createSender(o: SenderOptions): Sender {
     const t = monotonic();
     if (force || t - queuesAt > 1_000) {
       queues = await o.store.listSyncQueues();
+      opposites = opposingQueues(queues);
       queuesAt = t;
     }
   }
@@ -118,8 +124,13 @@ export function createSender(o: SenderOptions): Sender {
       const token = tokens.get(queue.workspaceId);
       if (!token) continue; // parked: no usable token until the admin reconnects
       const head = await o.store.syncQueueHead(queue.id, now, inFlightOf.get(queue.id)?.after);
-      if (!head) continue;
+      if (!head) {
+        turns.idle(queue.id);
+        continue;
+      }
       if (busy && now - head.dueAt < fillMs) continue; // let it fill while the budget is busy
+      // Not while the other action for this audience is in flight: its answer comes first (intents.ts, rule 2).
+      if (!turns.mayGo(queue.id)) continue;
       cursor = (cursor + i + 1) % queues.length;
       return { queue, token };
     }
@@ -181,8 +192,10 @@ export function createSender(o: SenderOptions): Sender {
   }
 
   async function send(queue: SyncQueue, token: string, claimed: readonly ClaimedBatch[]): Promise<void> {
-    const superseded = await supersededBy(queue, claimed);
-    if (superseded.size > 0) await settleSuperseded(queue, claimed, superseded);
+    // Only for an audience with both actions queued: nothing to compare otherwise.
+    const conflicts = opposites.has(queue.id) ? await findConflicts(o.store, queue, claimed) : null;
+    const superseded = conflicts?.superseded ?? new Map<number, Set<number>>();
+    if (conflicts && (superseded.size > 0 || conflicts.resend.length > 0)) await settleSuperseded(queue, claimed, conflicts);
     // The request's rows straight from the batches' stored bytes (partners/tiktok/mapping-body.ts).
     const parts: DigestRows[] = [];
     let rows = 0;
@@ -253,40 +266,23 @@ export function createSender(o: SenderOptions): Sender {
   }
 
   /**
-   * Users with a later pending item of the other action for this audience: only the later one is
-   * sent. Per batch, the positions of such users.
+   * Superseded users get an outcome of their own, counted now; their batches go on without them. Newer
+   * intents an older failed attempt may have overtaken are sent again (intents.ts), in the same transaction.
    */
-  async function supersededBy(queue: SyncQueue, claimed: readonly ClaimedBatch[]): Promise<Map<number, Set<number>>> {
-    const out = new Map<number, Set<number>>();
-    const opposite = queue.action === 'add' ? 'remove' : 'add';
-    if (!queues.some((q) => q.workspaceId === queue.workspaceId && q.audienceId === queue.audienceId && q.action === opposite)) return out;
-    const after = Math.min(...claimed.map((b) => b.createdAt));
-    const profileIds = claimed.flatMap((b) => b.users.map((u) => u.profileId));
-    const later = await o.store.laterOppositeItems({ workspaceId: queue.workspaceId, audienceId: queue.audienceId, action: queue.action, profileIds, after });
-    for (const b of claimed) {
-      for (const u of b.users) {
-        if ((later.get(u.profileId) ?? -Infinity) <= b.createdAt) continue;
-        const set = out.get(b.id) ?? new Set<number>();
-        set.add(u.position);
-        out.set(b.id, set);
-      }
-    }
-    return out;
-  }
-
-  /** Superseded users get an outcome of their own, counted now; their batches go on without them. */
-  async function settleSuperseded(queue: SyncQueue, claimed: readonly ClaimedBatch[], superseded: ReadonlyMap<number, ReadonlySet<number>>): Promise<void> {
+  async function settleSuperseded(queue: SyncQueue, claimed: readonly ClaimedBatch[], conflicts: Conflicts): Promise<void> {
     const now = o.clock.now();
     const count = await o.store.transaction(async (tx) => {
       const changed: BatchCount[] = [];
       for (const batch of claimed) {
-        const positions = superseded.get(batch.id);
+        const positions = conflicts.superseded.get(batch.id);
         if (positions) changed.push({ batch, count: await tx.settleSyncMembers(batch.id, [...positions], 'not_synced', 'superseded', now) });
       }
       await tx.addStepCounts(outcomeDeltas(stepTallies(queue, changed), 'not_synced', 'superseded', now));
+      // Back in the other action's queue, due now: read once this request has its answer (rule 2).
+      await tx.addStepCounts(resentDeltas(await tx.resendSyncMembers(conflicts.resend, now), now));
       return changed.reduce((sum, c) => sum + c.count, 0);
     });
-    emit({ kind: 'settled', outcome: 'not_synced', reason: 'superseded', count, lags: [] });
+    if (count > 0) emit({ kind: 'settled', outcome: 'not_synced', reason: 'superseded', count, lags: [] });
   }
 
   async function settle(queue: SyncQueue, claimed: readonly ClaimedBatch[], outcome: 'synced' | 'errored' | 'not_synced', reason: string | null): Promise<void> {

@@ -26,6 +26,8 @@ export interface EngineHarnessOptions {
   webhookAllowHosts?: string;
   /** The webhook guard's resolver (default: nothing resolves). */
   lookup?: Resolve;
+  /** Tells the test's sender that sync items are due (the retry-errored route wakes it). */
+  wakeSync?: () => void;
 }
 
 export async function engineHarness(store: Store, o: EngineHarnessOptions = {}): Promise<EngineHarness> {
@@ -37,7 +39,7 @@ export async function engineHarness(store: Store, o: EngineHarnessOptions = {}):
   const guard = guardedHttp({ allow: allow.allow, lookup: o.lookup ?? noDns });
   const api = await testApi(store, {
     engine: engineHooks(),
-    journeys: { canvases, wake: () => ref.worker?.wake() },
+    journeys: { canvases, wake: () => ref.worker?.wake(), ...(o.wakeSync ? { wakeSync: o.wakeSync } : {}) },
     tiktokLaunchContext: async () => CONNECTED,
     webhookTargetCheck: (url) => guard.check(url),
   });

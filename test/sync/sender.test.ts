@@ -9,10 +9,11 @@ import { threadHasher } from '../../src/partners/tiktok/hash-pool.ts';
 import { sha256Hex } from '../../src/partners/tiktok/identifiers.ts';
 import { createTikTokClient, type TikTokClient } from '../../src/partners/tiktok/client.ts';
 import { defaultRetryPolicy } from '../../src/sync/retry.ts';
-import { createSender, type ConnectionStatus, type Sender, type TokenSource } from '../../src/sync/sender.ts';
+import { createSender, type Sender } from '../../src/sync/sender.ts';
 import { describeEachStore } from '../support/databases.ts';
 import { engineHarness, type EngineHarness } from '../support/engine.ts';
-import { consent, emulatorAdmin, SEED, type EmulatorMembers, type EmulatorStats } from '../support/tiktok.ts';
+import { connectedTokens as connect } from '../support/sync.ts';
+import { emulatorAdmin, SEED, type EmulatorMembers, type EmulatorStats } from '../support/tiktok.ts';
 
 const ADV = SEED.advertisers[0];
 let emulator: RunningEmulator;
@@ -23,25 +24,12 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-/** A token from the real OAuth flow, and a token source like the connection service's. */
-async function connectedTokens(): Promise<TokenSource & { status: Map<string, ConnectionStatus>; token: string }> {
-  const back = await consent(emulator.url, { state: 's', redirectUri: 'http://127.0.0.1:1/cb' });
-  const r = await client.exchangeAuthCode(back.searchParams.get('auth_code')!);
-  if (!r.ok) throw new Error(r.failure.message);
-  const status = new Map<string, ConnectionStatus>();
-  const source = {
-    token: r.data.accessToken,
-    status,
-    accessToken: async (ws: string) => ((status.get(ws) ?? 'connected') === 'connected' ? { token: source.token, status: 'connected' as const } : { token: null, status: status.get(ws)! }),
-    markTokenInvalid: async (ws: string) => void status.set(ws, 'invalid_token'),
-  };
-  return source;
-}
+const connectedTokens = () => connect(emulator, client);
 
 describeEachStore('sync: the sender', ({ store }) => {
   let h: EngineHarness;
   let ws: { id: string; key: string };
-  let tokens: Awaited<ReturnType<typeof connectedTokens>>;
+  let tokens: Awaited<ReturnType<typeof connect>>;
   let sender: Sender;
   let audienceId: string;
   const windowMs = 13 * 3_600_000;

@@ -5,7 +5,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
-import { minuteOf } from '../../core/clock.ts';
 import { buildAnalytics } from '../../engine/analytics.ts';
 import { triggerSend, type Recipient } from '../../engine/trigger.ts';
 import type { Json, ProfilePatch } from '../../store/port.ts';
@@ -56,30 +55,6 @@ export async function journeyRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       const result = await triggerSend(deps.store, canvas, recipients, deps.clock.now());
       if (result.entered > 0) deps.journeys.wake();
       return reply.code(201).send({ dispatch_id: result.dispatchId, message: 'success', ...(result.notice ? { notice: result.notice } : {}) });
-    },
-  );
-
-  app.post<{ Params: { id: string; step: string } }>(
-    '/api/canvases/:id/steps/:step/retry-errored',
-    { schema: { tags: ['canvases'], summary: "Re-queues an audience_sync step's errored users with a fresh retry window" } },
-    async (req) => {
-      const canvas = await deps.journeys.canvases.getCanvasSnapshot(req.workspaceId, req.params.id);
-      if (!canvas) throw new NotFoundError('not_found', `no canvas ${req.params.id}`);
-      const step = canvas.definition.steps.find((s) => s.id === req.params.step);
-      if (!step || step.type !== 'audience_sync') throw new NotFoundError('not_found', `canvas ${canvas.id} has no audience_sync step ${req.params.step}`);
-      const now = deps.clock.now();
-      const requeued = await deps.store.transaction(async (tx) => {
-        const byReason = await tx.requeueErroredSyncItems(req.workspaceId, canvas.id, step.id, now);
-        const minute = minuteOf(now);
-        const total = byReason.reduce((n, r) => n + r.count, 0);
-        await tx.addStepCounts([
-          ...byReason.map((r) => ({ workspaceId: req.workspaceId, canvasId: canvas.id, stepId: step.id, metric: 'errored', reason: r.reason, minute, count: -r.count })),
-          { workspaceId: req.workspaceId, canvasId: canvas.id, stepId: step.id, metric: 'pending', minute, count: total },
-        ]);
-        return total;
-      });
-      if (requeued > 0) deps.journeys.wakeSync?.();
-      return { canvas_id: canvas.id, step_id: step.id, requeued };
     },
   );
 

@@ -162,9 +162,21 @@ export function readPayload(value: Uint8Array | string): SyncPayloadReader {
 
 /** Members `start` to `end` (exclusive) of a payload, packed, their digests copied as bytes. */
 export function slicePayload(r: SyncPayloadReader, start: number, end: number): Buffer {
-  const positions = Array.from({ length: end - start }, (_, i) => start + i);
+  return pickPayload(
+    r,
+    Array.from({ length: end - start }, (_, i) => start + i),
+  );
+}
+
+/** The members at `positions` (in that order) of a payload, packed, their digests copied as bytes. */
+export function pickPayload(r: SyncPayloadReader, positions: readonly number[]): Buffer {
   const table = { ...r.digestRows(r.fields, positions), fields: r.fields };
-  return buildPayload(positions, r.fields, (p) => r.profileId(p), (p) => ({ table, row: p - start }));
+  return buildPayload(
+    positions.map((_, row) => row),
+    r.fields,
+    (row) => r.profileId(positions[row]!),
+    (row) => ({ table, row }),
+  );
 }
 
 /** A payload read as hex (the JSON form), packed. */

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type DueBatches, type QueueCursor, type SettledTally, type SyncField, type SyncPayloadReader, type SyncQueries } from '../sync-port.ts';
+import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type DueBatches, type QueueCursor, type SettledTally, type SyncField, type SyncIntent, type SyncPayloadReader, type SyncQueries } from '../sync-port.ts';
 import { inIds, selectRows, type QueryContext } from './context.ts';
 import { readPayload, slicePayload } from './sync-payload.ts';
 
@@ -20,7 +20,7 @@ const tallies = (rows: readonly CountedRow[]): SettledTally[] => tallyBySteps(ro
 /** The members a batch's own outcome covers: those without one of their own. */
 const COUNTED = sql`workspace_id, canvas_id, step_id, size - overridden as n`;
 
-export function syncQueries(ctx: QueryContext): SyncQueries {
+export function syncQueries(ctx: QueryContext): Omit<SyncQueries, 'resendSyncMembers' | 'requeueErroredSyncItems'> {
   const { db, dialect } = ctx;
   const due = (queueId: number, now: number, after: QueueCursor | undefined) =>
     after ? sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now} and (due_at, id) > (${after.dueAt}, ${after.id})` : sql`queue_id = ${queueId} and outcome = 'pending' and due_at <= ${now}`;
@@ -52,7 +52,9 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       const users: ClaimedUser[] = [];
       const skip = own.get(id);
       for (let i = 0; i < payload.count; i++) if (!skip?.has(i)) users.push(new PayloadMember(payload, i));
-      return { id, dueAt: Number(h[1]), canvasId: h[2] as string, stepId: h[3] as string, createdAt: Number(h[4]), failedAttempts: Number(h[5]), users, payload };
+      // seq null: the batch's own id (migration 0010).
+      const seq = h[8] === null || h[8] === undefined ? id : Number(h[8]);
+      return { id, dueAt: Number(h[1]), canvasId: h[2] as string, stepId: h[3] as string, createdAt: Number(h[4]), seq, failedAttempts: Number(h[5]), users, payload };
     });
   }
 
@@ -83,7 +85,7 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       let cursor = after;
       let overflow: DueBatches['overflow'];
       for (;;) {
-        const heads = await selectRows(ctx, ['id', 'due_at', 'canvas_id', 'step_id', 'created_at', 'failed_attempts', 'size', 'overridden'], sql`from sync_batches where ${due(queueId, now, cursor)} order by due_at, id limit ${HEADS_PER_READ}`);
+        const heads = await selectRows(ctx, ['id', 'due_at', 'canvas_id', 'step_id', 'created_at', 'failed_attempts', 'size', 'overridden', 'seq'], sql`from sync_batches where ${due(queueId, now, cursor)} order by due_at, id limit ${HEADS_PER_READ}`);
         let full = false;
         for (const h of heads) {
           const n = Number(h[6]) - Number(h[7]);
@@ -114,7 +116,8 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       const { id: _id, ...rest } = row;
       const tail = await db
         .insertInto('sync_batches')
-        .values({ ...rest, size: Number(row.size) - keep, overridden: tailOwn })
+        // The tail's users entered with the head's: it keeps their place in the order of intents.
+        .values({ ...rest, size: Number(row.size) - keep, overridden: tailOwn, seq: row.seq ?? Number(row.id) })
         .returning('id')
         .executeTakeFirstOrThrow();
       await db.insertInto('sync_payloads').values({ batch_id: Number(tail.id), payload: slicePayload(payload, keep, Number(row.size)) }).execute();
@@ -148,41 +151,22 @@ export function syncQueries(ctx: QueryContext): SyncQueries {
       return Number(r.numAffectedRows ?? 0);
     },
 
-    async laterOppositeItems({ workspaceId, audienceId, action, profileIds, after }) {
-      const opposite = action === 'add' ? 'remove' : 'add';
-      const found = new Map<number, number>();
-      if (profileIds.length === 0) return found;
+    async intentsAfter({ workspaceId, audienceId, action, profileIds, after }) {
+      if (profileIds.length === 0) return [];
       // By sync_members_profile_idx: a user has few items, so the other conditions filter a handful of
-      // rows. On SQLite a unary + keeps the planner off the batches' pending indexes, which can match everything.
+      // rows. On SQLite a unary + keeps the planner off the batches' indexes, which can match everything.
       const plus = dialect === 'sqlite' ? sql.raw('+') : sql.raw('');
-      const { rows } = await sql<{ profile_id: number; created_at: number }>`
-        select m.profile_id, b.created_at from sync_members m join sync_batches b on b.id = m.batch_id
-        where ${inIds(dialect, 'm.profile_id', profileIds)} and m.outcome is null and ${plus}b.outcome = 'pending' and b.audience_id = ${audienceId}
-        and b.workspace_id = ${workspaceId} and b.action = ${opposite} and ${plus}b.created_at >= ${after}`.execute(db);
-      for (const r of rows) found.set(Number(r.profile_id), Math.max(found.get(Number(r.profile_id)) ?? 0, Number(r.created_at)));
-      return found;
+      const { rows } = await sql<{ profile_id: number; batch_id: number; position: number; seq: number; outcome: string; own: string | null }>`
+        select m.profile_id, m.batch_id, m.position, coalesce(b.seq, b.id) as seq, b.outcome, m.outcome as own
+        from sync_members m join sync_batches b on b.id = m.batch_id
+        where ${inIds(dialect, 'm.profile_id', profileIds)} and b.audience_id = ${audienceId} and b.workspace_id = ${workspaceId}
+        and b.action = ${action} and ${plus}b.queue_id is not null and coalesce(b.seq, b.id) > ${after}`.execute(db);
+      return rows.map((r): SyncIntent => ({ profileId: Number(r.profile_id), seq: Number(r.seq), batchId: Number(r.batch_id), position: Number(r.position), synced: r.outcome === 'synced' && r.own === null }));
     },
 
     async errorAudienceItems(workspaceId, audienceId, reason, now) {
       const { rows } = await close<CountedRow>('errored', reason, now, sql`workspace_id = ${workspaceId} and audience_id = ${audienceId}`, COUNTED);
       return tallies(rows);
-    },
-
-    async requeueErroredSyncItems(workspaceId, canvasId, stepId, now) {
-      const step = sql`workspace_id = ${workspaceId} and canvas_id = ${canvasId} and step_id = ${stepId} and outcome = 'errored' and queue_id is not null`;
-      // Reason by reason: RETURNING shows the row after the update, whose reason is gone, and the counts
-      // to take back are per reason. Each UPDATE counts only the rows it changed.
-      const { rows: reasons } = await sql<{ reason: string | null }>`select distinct reason from sync_batches where ${step}`.execute(db);
-      const out: { reason: string; count: number }[] = [];
-      for (const { reason } of reasons) {
-        // A fresh window: the retry counts from the moment an admin asked for it, not from entry.
-        const { rows } = await sql<{ n: number }>`
-          update sync_batches set outcome = 'pending', reason = null, settled_at = null, due_at = ${now}, created_at = ${now}, failed_attempts = 0, last_error = null
-          where ${step} and ${reason === null ? sql`reason is null` : sql`reason = ${reason}`} returning size - overridden as n`.execute(db);
-        const count = rows.reduce((sum, r) => sum + Number(r.n), 0);
-        if (count > 0) out.push({ reason: reason ?? '', count });
-      }
-      return out;
     },
 
     async ackLatencies(workspaceId, canvasId) {
