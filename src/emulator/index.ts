@@ -11,7 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError } from 'fastify';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { registerAdminRoutes } from './admin-routes.ts';
+import { ownOrigins } from './admin-guard.ts';
+import { adminRoutes } from './admin-routes.ts';
 import { registerAudienceRoutes } from './audience-routes.ts';
 import type { EmulatorContext } from './context.ts';
 import { fail } from './envelope.ts';
@@ -99,9 +100,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   registerOauthRoutes(app, ctx);
   registerAudienceRoutes(app, ctx);
   registerMappingRoutes(app, ctx);
-  registerAdminRoutes(app, ctx);
-
   const host = options.host ?? '127.0.0.1';
+  let own: Set<string> | undefined; // known once listening, before any request
+  await app.register(adminRoutes(ctx, () => (own ??= ownOrigins(host, (app.server.address() as AddressInfo).port))));
+
   await app.listen({ port: options.port ?? 0, host });
   const { port } = app.server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;
