@@ -36,8 +36,11 @@ export interface EmulatorOptions {
   appId?: string;
   /** Default 'cohort-local-secret'. */
   appSecret?: string;
-  /** If set, pinned: consent with another redirect_uri is refused; else any redirect_uri is accepted. */
-  redirectUri?: string;
+  /**
+   * If set, pinned: consent with another redirect_uri is refused; else any redirect_uri is accepted. A
+   * function is asked at each consent (`cohort serve` knows its own callback URL only once it listens).
+   */
+  redirectUri?: string | (() => string);
   /** Default 50: accepted mapping requests per app_id in any sliding second. */
   mappingQps?: number;
   /** Default 0: delay before membership shows in cover_num (and before is_valid turns true). */
@@ -53,10 +56,13 @@ export interface RunningEmulator {
 
 function buildContext(options: EmulatorOptions): EmulatorContext {
   const clock = options.clock ?? systemClock();
+  const pinned = options.redirectUri;
   const app = {
     appId: options.appId ?? 'cohort-local-app',
     secret: options.appSecret ?? 'cohort-local-secret',
-    redirectUri: options.redirectUri,
+    get redirectUri(): string | undefined {
+      return typeof pinned === 'function' ? pinned() : pinned;
+    },
   };
   return {
     clock,

@@ -14,8 +14,8 @@ import type { TikTokClient, TikTokFailure } from '../partners/tiktok/client.ts';
 import { buildAuthorizeUrl, tiktokPartner } from '../partners/tiktok/index.ts';
 import type { Store, TikTokAdvertiserRecord, TikTokConnectionRecord, TikTokConnectionStatus } from '../store/port.ts';
 
-export { CALLBACK_PATH, mergeAdvertisers, PARTNER_PAGE, type CallbackQuery } from './oauth-callback.ts';
-import { CALLBACK_PATH, completeCallback, type CallbackQuery } from './oauth-callback.ts';
+export { CALLBACK_PATH, callbackUrl, mergeAdvertisers, PARTNER_PAGE, type CallbackQuery } from './oauth-callback.ts';
+import { callbackUrl, completeCallback, type CallbackQuery } from './oauth-callback.ts';
 import { TokenKeyChangedError, type TokenCipher } from './token-cipher.ts';
 
 /** "a random single-use state (10 min)" (spec §4). */
@@ -215,8 +215,7 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
       const state = randomBytes(32).toString('base64url');
       await store.insertOAuthState({ stateHash: sha256(state), workspaceId, expiresAt: now + STATE_TTL_MS });
       await store.pruneOAuthStates(now, 100);
-      const redirectUri = `${publicUrl().replace(/\/+$/, '')}${CALLBACK_PATH}`;
-      return { authorize_url: buildAuthorizeUrl(o.authUrl, { appId: o.appId, state, redirectUri }) };
+      return { authorize_url: buildAuthorizeUrl(o.authUrl, { appId: o.appId, state, redirectUri: callbackUrl(publicUrl()) }) };
     },
 
     async completeCallback(query) {

@@ -12,6 +12,8 @@ import type { Store, TikTokAdvertiserRecord } from '../store/port.ts';
 import type { TokenCipher } from './token-cipher.ts';
 
 export const CALLBACK_PATH = '/oauth/tiktok/callback';
+/** The redirect_uri Cohort gives TikTok: its public origin + CALLBACK_PATH. The built-in emulator pins this very string. */
+export const callbackUrl = (publicUrl: string): string => `${publicUrl.replace(/\/+$/, '')}${CALLBACK_PATH}`;
 /** The dashboard's partner page; the callback redirects there. */
 export const PARTNER_PAGE = '/partners/tiktok';
 

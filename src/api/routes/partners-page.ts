@@ -30,7 +30,7 @@ export const PAGE_HEADERS = {
 } as const;
 
 const EMULATOR_BANNER =
-  '<p class="banner" role="alert"><strong>Built-in TikTok emulator.</strong> This Cohort runs without TIKTOK_APP_ID/TIKTOK_APP_SECRET, so it talks to the TikTok emulator inside the process: <strong>no data reaches TikTok</strong>.</p>';
+  '<p class="banner" role="alert"><strong>Built-in TikTok emulator.</strong> This Cohort runs without TIKTOK_APP_ID/TIKTOK_APP_SECRET, so it talks to the TikTok emulator inside the process: <strong>no data reaches TikTok</strong>. Every workspace of this Cohort connects to the same seeded ad accounts and sees the same audiences there.</p>';
 
 function layout(title: string, body: string, emulator: boolean): string {
   return `<!doctype html>
