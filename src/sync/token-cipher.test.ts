@@ -98,7 +98,10 @@ describe('token key', () => {
     const first = loadTokenKey({ secretKey: undefined, dataFolder: dir, warn: (m) => warnings.push(m) });
     expect(first).toMatchObject({ source: 'key_file', path: join(dir, KEY_FILE_NAME), created: true });
     expect(first.key).toHaveLength(32);
-    if (process.platform !== 'win32') expect(statSync(first.path!).mode & 0o777).toBe(0o600);
+    if (process.platform !== 'win32') {
+      expect(statSync(first.path!).mode & 0o777).toBe(0o600);
+      expect(statSync(dir).mode & 0o077).toBe(0); // the folders it created: owner only
+    }
 
     const stored = createTokenCipher(first.key).encrypt(TOKEN);
     const second = loadTokenKey({ secretKey: undefined, dataFolder: dir, warn: (m) => warnings.push(m) });

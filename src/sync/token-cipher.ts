@@ -110,7 +110,7 @@ export function loadTokenKey(p: { secretKey: string | undefined; dataFolder: str
 
 /** Writes 32 random bytes to a temporary file (0600) and links it into place, so no reader sees half a key. */
 function createKeyFile(path: string): boolean {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 }); // as the database's folder (store/file-mode.ts)
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(tmp, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(tmp, 0o600); // the umask may have narrowed it further, never widened it; make it exact
