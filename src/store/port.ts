@@ -189,7 +189,7 @@ export interface TikTokConnectionRecord {
   /** The TikTok app the token was issued to. */
   appId: string;
   status: TikTokConnectionStatus;
-  /** `v1:…` (sync/token-cipher.ts), or null once disconnected. */
+  /** `v2:…` (or `v1:…` from before issue 16; sync/token-cipher.ts), or null once disconnected. */
   encryptedToken: string | null;
   /** Why the status is what it is, e.g. `token_revoked`; null while connected. */
   statusReason: string | null;
@@ -215,6 +215,11 @@ export interface TikTokConnectionQueries {
    * never invalidates a newer token). True if it changed. One statement.
    */
   markTikTokTokenInvalid(workspaceId: string, reason: string, now: number, fence?: { encryptedToken: string }): Promise<boolean>;
+  /**
+   * Replaces the stored token's ciphertext by `to` (the same token sealed again, sync/token-cipher.ts)
+   * while it is still `from`, whatever the status. True if it changed. One statement.
+   */
+  resealTikTokToken(workspaceId: string, from: string, to: string): Promise<boolean>;
   /** `disconnected`, the token erased and the ad accounts forgotten. Needs a transaction (two statements); idempotent. */
   disconnectTikTok(workspaceId: string, reason: string, now: number): Promise<void>;
   /** The connection's ad accounts, by id. One statement. */

@@ -195,7 +195,7 @@ export interface TiktokConnectionsTable {
   app_id: string;
   /** `connected`, `invalid_token` or `disconnected`. */
   status: string;
-  /** `v1:<iv>:<tag>:<ciphertext>` (sync/token-cipher.ts); null once disconnected. Never the plain token. */
+  /** `v2:<iv>:<tag>:<ciphertext>`, bound to the workspace (or `v1:` from before issue 16; sync/token-cipher.ts); null once disconnected. Never the plain token. */
   encrypted_token: string | null;
   status_reason: string | null;
   connected_at: number | null;

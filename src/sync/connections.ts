@@ -132,6 +132,18 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
     return changed;
   }
 
+  /**
+   * The stored token opened for its workspace (throws TokenKeyChangedError), and the ciphertext stored
+   * from now on (the fence for invalidating it): a v1 value, sealed before tokens were bound to their
+   * workspace, is sealed again as v2 on the way, while the row still holds it.
+   */
+  async function open(workspaceId: string, encrypted: string): Promise<Live> {
+    const token = cipher.decrypt(encrypted, workspaceId);
+    if (!cipher.isLegacy(encrypted)) return { token, encrypted };
+    const resealed = cipher.encrypt(token, workspaceId);
+    return (await store.resealTikTokToken(workspaceId, encrypted, resealed)) ? { token, encrypted: resealed } : { token, encrypted };
+  }
+
   /** The usable token for an API call, or the 409 that tells the admin what to do. */
   async function liveToken(workspaceId: string): Promise<Live> {
     const c = await store.getTikTokConnection(workspaceId);
@@ -141,7 +153,7 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
     const { status, reason } = effectiveStatus(c);
     if (status !== 'connected') throw tokenInvalidError(reason);
     try {
-      return { token: cipher.decrypt(c.encryptedToken), encrypted: c.encryptedToken };
+      return await open(workspaceId, c.encryptedToken);
     } catch (error) {
       if (!(error instanceof TokenKeyChangedError)) throw error;
       await invalidate(workspaceId, 'secret_key_changed', c.encryptedToken);
@@ -263,7 +275,7 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
       if (c?.encryptedToken) {
         let token: string | null = null;
         try {
-          token = cipher.decrypt(c.encryptedToken);
+          token = cipher.decrypt(c.encryptedToken, workspaceId);
         } catch {
           // An undecryptable token cannot be revoked; it is erased all the same.
         }
@@ -318,7 +330,7 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
       const { status } = effectiveStatus(c);
       if (status !== 'connected') return { token: null, status };
       try {
-        return { token: cipher.decrypt(c.encryptedToken), status };
+        return { token: (await open(workspaceId, c.encryptedToken)).token, status };
       } catch (error) {
         if (!(error instanceof TokenKeyChangedError)) throw error;
         await invalidate(workspaceId, 'secret_key_changed', c.encryptedToken);
@@ -332,7 +344,7 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
       if (!c?.encryptedToken) return false;
       let stored: string | null = null;
       try {
-        stored = cipher.decrypt(c.encryptedToken);
+        stored = cipher.decrypt(c.encryptedToken, workspaceId);
       } catch {
         // Undecryptable: it is not the caller's token either way; accessToken reports it.
       }

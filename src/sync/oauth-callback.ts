@@ -69,7 +69,7 @@ export async function completeCallback(q: CallbackQuery, d: CallbackDeps): Promi
   const advertisers = await d.client.getAuthorizedAdvertisers(token);
   if (!advertisers.ok) return failed(d, workspaceId, 'advertisers', advertisers.failure);
 
-  const encryptedToken = d.cipher.encrypt(token);
+  const encryptedToken = d.cipher.encrypt(token, workspaceId); // bound to this workspace: it opens nowhere else
   const now = d.clock.now();
   const granted = await d.store.transaction(async (tx) => {
     const merged = mergeAdvertisers(await tx.listTikTokAdvertisers(workspaceId), advertisers.data);

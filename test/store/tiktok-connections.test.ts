@@ -74,6 +74,16 @@ describeEachStore('store: tiktok connections', ({ store, url }) => {
       expect(await store().getTikTokConnection(w)).toMatchObject({ status: 'connected', statusReason: null, encryptedToken: 'v1:newer' });
     });
 
+    it('reseals a token only while the row still holds the ciphertext it was read as, whatever the status', async () => {
+      const w = ws();
+      await store().saveTikTokConnection({ workspaceId: w, appId: 'app', encryptedToken: 'v1:old' }, T0);
+      await store().markTikTokTokenInvalid(w, 'token_revoked', T0 + 1);
+      expect(await store().resealTikTokToken(w, 'v1:other', 'v2:x')).toBe(false);
+      expect(await store().resealTikTokToken(ws(), 'v1:old', 'v2:x')).toBe(false);
+      expect(await store().resealTikTokToken(w, 'v1:old', 'v2:new')).toBe(true);
+      expect(await store().getTikTokConnection(w)).toMatchObject({ encryptedToken: 'v2:new', status: 'invalid_token', statusReason: 'token_revoked', updatedAt: T0 + 1 });
+    });
+
     it('replaces and selects advertisers per workspace; disconnect erases the token and forgets them', async () => {
       const [a, b] = [ws(), ws()];
       for (const w of [a, b]) await store().saveTikTokConnection({ workspaceId: w, appId: 'app', encryptedToken: `v1:${w}` }, T0);

@@ -3,6 +3,7 @@
  * a fake clock, and every log line (the API's and the service's, at trace level) captured, so that tests
  * can both drive the public routes and assert what never appears in them (the token canary).
  */
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { pino } from 'pino';
@@ -20,6 +21,14 @@ import { consent, SEED } from './tiktok.ts';
 
 export const PUBLIC_URL = 'http://cohort.test:8080';
 export const TEST_SECRET_KEY = 'test-secret-key-0123456789-abcdefghij';
+
+/** A token sealed as Cohort sealed them before issue 16 (`v1`: no workspace bound), written independently of token-cipher.ts. */
+export function sealV1(key: Buffer, plain: string): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  const ciphertext = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+  return ['v1', iv.toString('base64'), c.getAuthTag().toString('base64'), ciphertext.toString('base64')].join(':');
+}
 
 export interface Answer {
   status: number;

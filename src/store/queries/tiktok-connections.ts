@@ -35,6 +35,11 @@ export function tiktokConnectionQueries({ db }: QueryContext): TikTokConnectionQ
       return Number(r.numUpdatedRows) > 0;
     },
 
+    async resealTikTokToken(workspaceId, from, to) {
+      const r = await db.updateTable('tiktok_connections').set({ encrypted_token: to }).where('workspace_id', '=', workspaceId).where('encrypted_token', '=', from).executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
     async disconnectTikTok(workspaceId, reason, now) {
       await db
         .updateTable('tiktok_connections')
