@@ -53,7 +53,7 @@ describe('serve: the built-in TikTok emulator', () => {
     });
 
   it("accepts Cohort's own callback, as the authorize_url names it once the API listens", async () => {
-    const { authorize_url } = await runtime.connections.startConnect('ws_runtime');
+    const { authorize_url } = await runtime.connections.startConnect('ws_runtime', 'api_key');
     const redirectUri = new URL(authorize_url).searchParams.get('redirect_uri')!;
     expect(redirectUri).toBe(`${listening}/oauth/tiktok/callback`);
     expect((await fetch(authorize_url)).status).toBe(200);

@@ -377,6 +377,19 @@ function m0008(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * OAuth states bound to the browser that started them (issue 16; spec §9 OAuth): who started the
+ * connect (`session`: a dashboard browser, which must present the cookie `connect` set; `api_key`: a
+ * script, for which the state alone suffices) and the SHA-256 of that cookie's nonce. States pending at
+ * the upgrade were started by API keys, as every connect was then.
+ */
+const m0012: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('oauth_states').addColumn('started_by', 'text', (c) => c.notNull().defaultTo('api_key')).execute();
+    await db.schema.alterTable('oauth_states').addColumn('browser_hash', 'text').execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -388,6 +401,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0006_lean_indexes': m0006,
       '0007_sync_batches': m0007(dialect),
       '0008_sync_payloads': m0008(dialect),
+      '0012_oauth_state_browser': m0012,
     }),
   };
 }

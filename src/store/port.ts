@@ -203,6 +203,9 @@ export interface TikTokAdvertiserRecord {
   selected: boolean;
 }
 
+/** Who started an OAuth connect: a dashboard browser session, or a script with an API key (spec §9 OAuth). */
+export type OAuthStarter = 'session' | 'api_key';
+
 /** The TikTok connection, its ad accounts and OAuth states (queries/tiktok-connections.ts). Every method is scoped by workspace but the state lookup, which finds it. */
 export interface TikTokConnectionQueries {
   /** The connection, or null if the workspace never connected. One statement. */
@@ -228,10 +231,14 @@ export interface TikTokConnectionQueries {
   replaceTikTokAdvertisers(workspaceId: string, rows: readonly TikTokAdvertiserRecord[]): Promise<void>;
   /** `selected` becomes (advertiser_id ∈ ids) for each of the connection's ad accounts. One statement; idempotent. */
   selectTikTokAdvertisers(workspaceId: string, advertiserIds: readonly string[]): Promise<void>;
-  /** Stores a state's SHA-256, bound to the workspace until `expiresAt`. One statement. */
-  insertOAuthState(s: { stateHash: string; workspaceId: string; expiresAt: number }): Promise<void>;
-  /** Atomically single-use: the state's workspace if it was unused and unexpired (it is now used), else null. One statement. */
-  consumeOAuthState(stateHash: string, now: number): Promise<string | null>;
+  /** Stores a state's SHA-256, bound to the workspace until `expiresAt`, with who started it and the SHA-256 of its browser cookie's nonce. One statement. */
+  insertOAuthState(s: { stateHash: string; workspaceId: string; expiresAt: number; startedBy: OAuthStarter; browserHash: string }): Promise<void>;
+  /**
+   * Atomically single-use: the state's workspace if it was unused and unexpired and the browser matches
+   * (it is now used), else null and nothing changes. The browser matches when the presented cookie's
+   * hash is the state's, or, with no cookie presented, when an API key started it. One statement.
+   */
+  consumeOAuthState(stateHash: string, now: number, presentedBrowserHash: string | null): Promise<string | null>;
   /** Deletes up to `limit` states that expired before `now`. One statement; returns how many. */
   pruneOAuthStates(now: number, limit: number): Promise<number>;
 }

@@ -216,6 +216,10 @@ export interface OauthStatesTable {
   workspace_id: string;
   expires_at: number;
   used_at: number | null;
+  /** `session` (a dashboard browser: the callback must present the cookie) or `api_key` (a script: the state suffices). */
+  started_by: string;
+  /** SHA-256 (hex) of the nonce in the cookie `connect` set; null for states from before migration 0012. */
+  browser_hash: string | null;
 }
 
 export interface DB {
