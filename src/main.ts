@@ -79,7 +79,7 @@ export function createLogger(config: Config, fd: 1 | 2 = 1): Logger {
 }
 
 export async function openServices(config: Config, logger: Logger = createLogger(config)): Promise<Services> {
-  const store = await createStore(config.databaseUrl);
+  const store = await createStore(config.databaseUrl, { warn: (message, fields) => logger.warn(fields, message) });
   // Event-triggered entries and exit rules run inside the transaction that stores the events.
   const engine: EngineHooks = engineHooks();
   return { config, store, clock: systemClock(), engine, logger, close: () => store.close() };

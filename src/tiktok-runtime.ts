@@ -7,6 +7,10 @@
  * page), on TIKTOK_EMULATOR_PORT (default 9400; a free port when that one is taken). A worker-only
  * process does not start one: it sends to TIKTOK_API_BASE, which without credentials defaults to
  * `http://127.0.0.1:<TIKTOK_EMULATOR_PORT>`, where an API process on the same machine runs it.
+ *
+ * Its consent page redirects only to Cohort's own callback (the redirect_uri is pinned, as a real
+ * TikTok app's is), so an authorize link edited to point elsewhere cannot carry an auth code away. It
+ * has one set of seeded ad accounts, so every workspace connects to the same ones: the log says so.
  */
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -15,7 +19,7 @@ import { startEmulator, type RunningEmulator } from './emulator/index.ts';
 import { createTikTokClient, type TikTokClient } from './partners/tiktok/client.ts';
 import { isPostgresUrl } from './store/connect.ts';
 import type { Store } from './store/port.ts';
-import { createConnectionService, type ConnectionService } from './sync/connections.ts';
+import { callbackUrl, createConnectionService, type ConnectionService } from './sync/connections.ts';
 import type { SenderThreadInit } from './sync/sender-thread.ts';
 import { createTokenCipher, dataFolderOf, loadTokenKey } from './sync/token-cipher.ts';
 
@@ -23,6 +27,8 @@ import { createTokenCipher, dataFolderOf, loadTokenKey } from './sync/token-ciph
 export const BUILT_IN_EMULATOR_APP = { appId: 'cohort-local-app', appSecret: 'cohort-local-secret' } as const;
 /** config.ts's default for TIKTOK_API_BASE: real TikTok. */
 const REAL_TIKTOK_API_BASE = 'https://business-api.tiktok.com';
+/** Said with every emulator log line: the emulator is one TikTok account for the whole deployment. */
+export const EMULATOR_SHARED_NOTE = 'every workspace of this Cohort connects to the same seeded ad accounts and audiences there';
 
 export interface TikTokRuntime {
   readonly client: TikTokClient;
@@ -61,19 +67,19 @@ export async function openTikTok(
   const app = real ? { appId: config.tiktokAppId!, appSecret: config.tiktokAppSecret! } : BUILT_IN_EMULATOR_APP;
 
   if (!real && p.runsApi) {
-    emulator = await startBuiltInEmulator(config, p.logger);
+    emulator = await startBuiltInEmulator(config, p.logger, () => callbackUrl(p.publicUrl()));
     apiBase = emulator.url;
     authUrl = `${emulator.url}/portal/auth`;
     p.logger.warn(
       { emulatorUrl: emulator.url },
-      `TikTok: no TIKTOK_APP_ID/TIKTOK_APP_SECRET — using the built-in TikTok emulator at ${emulator.url} (no data reaches TikTok)`,
+      `TikTok: no TIKTOK_APP_ID/TIKTOK_APP_SECRET — using the built-in TikTok emulator at ${emulator.url} (no data reaches TikTok); ${EMULATOR_SHARED_NOTE}`,
     );
   } else if (!real) {
     if (apiBase === REAL_TIKTOK_API_BASE) apiBase = `http://127.0.0.1:${config.emulatorPort}`;
     authUrl = `${apiBase}/portal/auth`;
     p.logger.warn(
       { apiBase },
-      `TikTok: no TIKTOK_APP_ID/TIKTOK_APP_SECRET — sending to the TikTok emulator at ${apiBase}, run by the API process (no data reaches TikTok)`,
+      `TikTok: no TIKTOK_APP_ID/TIKTOK_APP_SECRET — sending to the TikTok emulator at ${apiBase}, run by the API process (no data reaches TikTok); ${EMULATOR_SHARED_NOTE}`,
     );
   }
 
@@ -103,9 +109,13 @@ export async function openTikTok(
   };
 }
 
-/** On TIKTOK_EMULATOR_PORT, or on a free port (said in the log) when that one is taken. */
-async function startBuiltInEmulator(config: Config, logger: Logger): Promise<RunningEmulator> {
-  const options = { host: '127.0.0.1', ...BUILT_IN_EMULATOR_APP, ...(config.emulatorRedirectUri ? { redirectUri: config.emulatorRedirectUri } : {}) };
+/**
+ * On TIKTOK_EMULATOR_PORT, or on a free port (said in the log) when that one is taken. Consent redirects
+ * only to `callback` (asked at each consent: the API's port may be known only once it listens), unless
+ * TIKTOK_EMULATOR_REDIRECT_URI pins another.
+ */
+async function startBuiltInEmulator(config: Config, logger: Logger, callback: () => string): Promise<RunningEmulator> {
+  const options = { host: '127.0.0.1', ...BUILT_IN_EMULATOR_APP, redirectUri: config.emulatorRedirectUri ?? callback };
   try {
     return await startEmulator({ ...options, port: config.emulatorPort });
   } catch (error) {

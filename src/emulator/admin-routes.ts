@@ -1,8 +1,11 @@
 /**
  * `/_emulator/…`: the admin API for tests and demos (spec §6). Plain JSON, not TikTok's envelope, with
- * real HTTP statuses (400 bad input, 404 unknown audience), because callers are our own tests.
+ * real HTTP statuses (400 bad input, 404 unknown audience), because callers are our own tests. Its
+ * routes live in a scope of their own whose guard (admin-guard.ts) refuses what a web page sends; the
+ * guard runs on the route as matched, so no spelling of the path gets around it.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { adminGuard } from './admin-guard.ts';
 import type { EmulatorContext } from './context.ts';
 import { parseFaults } from './faults.ts';
 import { ID_SCHEMAS, type IdSchema } from './mapping.ts';
@@ -29,7 +32,15 @@ const badRequest = (reply: FastifyReply, error: string): FastifyReply => reply.c
 const notFound = (reply: FastifyReply, id: string): FastifyReply =>
   reply.code(404).send({ error: `audience ${id} does not exist` });
 
-export function registerAdminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
+/** A plugin: register it with `app.register(adminRoutes(ctx, ownOrigins))`. */
+export function adminRoutes(ctx: EmulatorContext, own: () => ReadonlySet<string>): (app: FastifyInstance) => Promise<void> {
+  return async (app) => {
+    app.addHook('onRequest', adminGuard(own));
+    registerAdminRoutes(app, ctx);
+  };
+}
+
+function registerAdminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { state, stats, faults, limiter } = ctx;
 
   app.get('/_emulator/stats', () => stats.view());

@@ -11,7 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError } from 'fastify';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { registerAdminRoutes } from './admin-routes.ts';
+import { ownOrigins } from './admin-guard.ts';
+import { adminRoutes } from './admin-routes.ts';
 import { registerAudienceRoutes } from './audience-routes.ts';
 import type { EmulatorContext } from './context.ts';
 import { fail } from './envelope.ts';
@@ -35,8 +36,11 @@ export interface EmulatorOptions {
   appId?: string;
   /** Default 'cohort-local-secret'. */
   appSecret?: string;
-  /** If set, pinned: consent with another redirect_uri is refused; else any redirect_uri is accepted. */
-  redirectUri?: string;
+  /**
+   * If set, pinned: consent with another redirect_uri is refused; else any redirect_uri is accepted. A
+   * function is asked at each consent (`cohort serve` knows its own callback URL only once it listens).
+   */
+  redirectUri?: string | (() => string);
   /** Default 50: accepted mapping requests per app_id in any sliding second. */
   mappingQps?: number;
   /** Default 0: delay before membership shows in cover_num (and before is_valid turns true). */
@@ -52,10 +56,13 @@ export interface RunningEmulator {
 
 function buildContext(options: EmulatorOptions): EmulatorContext {
   const clock = options.clock ?? systemClock();
+  const pinned = options.redirectUri;
   const app = {
     appId: options.appId ?? 'cohort-local-app',
     secret: options.appSecret ?? 'cohort-local-secret',
-    redirectUri: options.redirectUri,
+    get redirectUri(): string | undefined {
+      return typeof pinned === 'function' ? pinned() : pinned;
+    },
   };
   return {
     clock,
@@ -99,9 +106,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   registerOauthRoutes(app, ctx);
   registerAudienceRoutes(app, ctx);
   registerMappingRoutes(app, ctx);
-  registerAdminRoutes(app, ctx);
-
   const host = options.host ?? '127.0.0.1';
+  let own: Set<string> | undefined; // known once listening, before any request
+  await app.register(adminRoutes(ctx, () => (own ??= ownOrigins(host, (app.server.address() as AddressInfo).port))));
+
   await app.listen({ port: options.port ?? 0, host });
   const { port } = app.server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host;

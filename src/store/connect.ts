@@ -3,12 +3,11 @@
  * `./data/cohort.db`, WAL) or `postgres://…`, and applies pending migrations. The two adapters differ
  * only here and in a few dialect switches (claims use SKIP LOCKED on Postgres); every query is shared.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import { CohortError } from '../core/errors.ts';
+import { prepareSqliteFile, tightenSqliteFiles, type Warn } from './file-mode.ts';
 import { migrationProvider, type Dialect } from './migrations.ts';
 import { NAMED_PARAMETERS_LAST, NamedParameters, ROWS_AS_ARRAYS } from './queries/context.ts';
 import type { DB } from './schema.ts';
@@ -16,6 +15,11 @@ import type { DB } from './schema.ts';
 export interface Opened {
   db: Kysely<DB>;
   dialect: Dialect;
+}
+
+export interface OpenOptions {
+  /** Told when an existing SQLite file was readable by other users (file-mode.ts). */
+  warn?: Warn;
 }
 
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
@@ -88,9 +92,9 @@ function namedLast(s: Database.Statement): SqliteStatement & { readonly busy: bo
   };
 }
 
-function openSqlite(url: string): Kysely<DB> {
+function openSqlite(url: string, o: OpenOptions): Kysely<DB> {
   const path = sqlitePath(url);
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') prepareSqliteFile(path, o.warn); // 0600 before SQLite creates anything
   const sqlite = new Database(path);
   // 16 KiB pages for a new file (no effect on an existing one): a launch commits ~5 MB a chunk, and
   // a quarter of the pages means a quarter of the WAL writes (standalone, 1M users' rows: commits 2.2 → 0.4 s).
@@ -104,6 +108,8 @@ function openSqlite(url: string): Kysely<DB> {
   // (bench, 1M users: 164 MB written and read back through syscalls; sync 6.17/6.28 → 5.80/5.82 s).
   // They are a few pages a statement; the queries sort nothing large without an index.
   sqlite.pragma('temp_store = MEMORY');
+  // SQLite gave the WAL and shared-memory files the database's mode; this only checks that it did.
+  if (path !== ':memory:') tightenSqliteFiles(path, o.warn);
   return new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
@@ -122,9 +128,9 @@ function openPostgres(url: string): Kysely<DB> {
 }
 
 /** Opens and migrates. Throws CohortError('database_unavailable') with the reason when it cannot. */
-export async function openDatabase(url: string): Promise<Opened> {
+export async function openDatabase(url: string, o: OpenOptions = {}): Promise<Opened> {
   const dialect: Dialect = isPostgresUrl(url) ? 'postgres' : 'sqlite';
-  const db = dialect === 'postgres' ? openPostgres(url) : openSqlite(url);
+  const db = dialect === 'postgres' ? openPostgres(url) : openSqlite(url, o);
   const { error } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
   if (error) {
     await db.destroy().catch(() => undefined);

@@ -3,7 +3,7 @@
  * (cli/, tests) calls it; engine/, sync/ and api/ receive a `Store` (port.ts).
  */
 import { Migrator, sql, type Kysely } from 'kysely';
-import { openDatabase } from './connect.ts';
+import { openDatabase, type OpenOptions } from './connect.ts';
 import { tryLead, type Leadership } from './locks.ts';
 import { migrationProvider, type Dialect } from './migrations.ts';
 import type { Queries, Store } from './port.ts';
@@ -22,8 +22,8 @@ function queries(db: Kysely<DB>, dialect: Dialect): Queries {
   return { ...workspaceQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx) };
 }
 
-export async function createStore(databaseUrl: string): Promise<Store> {
-  const { db, dialect } = await openDatabase(databaseUrl);
+export async function createStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {
+  const { db, dialect } = await openDatabase(databaseUrl, options);
   const leads = new Set<Leadership>();
   return {
     ...queries(db, dialect),

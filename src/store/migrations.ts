@@ -389,6 +389,19 @@ const m0010: Migration = {
   },
 };
 
+/**
+ * OAuth states bound to the browser that started them (issue 16; spec §9 OAuth): who started the
+ * connect (`session`: a dashboard browser, which must present the cookie `connect` set; `api_key`: a
+ * script, for which the state alone suffices) and the SHA-256 of that cookie's nonce. States pending at
+ * the upgrade were started by API keys, as every connect was then.
+ */
+const m0012: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('oauth_states').addColumn('started_by', 'text', (c) => c.notNull().defaultTo('api_key')).execute();
+    await db.schema.alterTable('oauth_states').addColumn('browser_hash', 'text').execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -401,6 +414,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0007_sync_batches': m0007(dialect),
       '0008_sync_payloads': m0008(dialect),
       '0010_sync_intent_seq': m0010,
+      '0012_oauth_state_browser': m0012,
     }),
   };
 }

@@ -189,7 +189,7 @@ export interface TikTokConnectionRecord {
   /** The TikTok app the token was issued to. */
   appId: string;
   status: TikTokConnectionStatus;
-  /** `v1:…` (sync/token-cipher.ts), or null once disconnected. */
+  /** `v2:…` (or `v1:…` from before issue 16; sync/token-cipher.ts), or null once disconnected. */
   encryptedToken: string | null;
   /** Why the status is what it is, e.g. `token_revoked`; null while connected. */
   statusReason: string | null;
@@ -203,6 +203,9 @@ export interface TikTokAdvertiserRecord {
   selected: boolean;
 }
 
+/** Who started an OAuth connect: a dashboard browser session, or a script with an API key (spec §9 OAuth). */
+export type OAuthStarter = 'session' | 'api_key';
+
 /** The TikTok connection, its ad accounts and OAuth states (queries/tiktok-connections.ts). Every method is scoped by workspace but the state lookup, which finds it. */
 export interface TikTokConnectionQueries {
   /** The connection, or null if the workspace never connected. One statement. */
@@ -215,6 +218,11 @@ export interface TikTokConnectionQueries {
    * never invalidates a newer token). True if it changed. One statement.
    */
   markTikTokTokenInvalid(workspaceId: string, reason: string, now: number, fence?: { encryptedToken: string }): Promise<boolean>;
+  /**
+   * Replaces the stored token's ciphertext by `to` (the same token sealed again, sync/token-cipher.ts)
+   * while it is still `from`, whatever the status. True if it changed. One statement.
+   */
+  resealTikTokToken(workspaceId: string, from: string, to: string): Promise<boolean>;
   /** `disconnected`, the token erased and the ad accounts forgotten. Needs a transaction (two statements); idempotent. */
   disconnectTikTok(workspaceId: string, reason: string, now: number): Promise<void>;
   /** The connection's ad accounts, by id. One statement. */
@@ -223,10 +231,14 @@ export interface TikTokConnectionQueries {
   replaceTikTokAdvertisers(workspaceId: string, rows: readonly TikTokAdvertiserRecord[]): Promise<void>;
   /** `selected` becomes (advertiser_id ∈ ids) for each of the connection's ad accounts. One statement; idempotent. */
   selectTikTokAdvertisers(workspaceId: string, advertiserIds: readonly string[]): Promise<void>;
-  /** Stores a state's SHA-256, bound to the workspace until `expiresAt`. One statement. */
-  insertOAuthState(s: { stateHash: string; workspaceId: string; expiresAt: number }): Promise<void>;
-  /** Atomically single-use: the state's workspace if it was unused and unexpired (it is now used), else null. One statement. */
-  consumeOAuthState(stateHash: string, now: number): Promise<string | null>;
+  /** Stores a state's SHA-256, bound to the workspace until `expiresAt`, with who started it and the SHA-256 of its browser cookie's nonce. One statement. */
+  insertOAuthState(s: { stateHash: string; workspaceId: string; expiresAt: number; startedBy: OAuthStarter; browserHash: string }): Promise<void>;
+  /**
+   * Atomically single-use: the state's workspace if it was unused and unexpired and the browser matches
+   * (it is now used), else null and nothing changes. The browser matches when the presented cookie's
+   * hash is the state's, or, with no cookie presented, when an API key started it. One statement.
+   */
+  consumeOAuthState(stateHash: string, now: number, presentedBrowserHash: string | null): Promise<string | null>;
   /** Deletes up to `limit` states that expired before `now`. One statement; returns how many. */
   pruneOAuthStates(now: number, limit: number): Promise<number>;
 }

@@ -197,7 +197,7 @@ export interface TiktokConnectionsTable {
   app_id: string;
   /** `connected`, `invalid_token` or `disconnected`. */
   status: string;
-  /** `v1:<iv>:<tag>:<ciphertext>` (sync/token-cipher.ts); null once disconnected. Never the plain token. */
+  /** `v2:<iv>:<tag>:<ciphertext>`, bound to the workspace (or `v1:` from before issue 16; sync/token-cipher.ts); null once disconnected. Never the plain token. */
   encrypted_token: string | null;
   status_reason: string | null;
   connected_at: number | null;
@@ -218,6 +218,10 @@ export interface OauthStatesTable {
   workspace_id: string;
   expires_at: number;
   used_at: number | null;
+  /** `session` (a dashboard browser: the callback must present the cookie) or `api_key` (a script: the state suffices). */
+  started_by: string;
+  /** SHA-256 (hex) of the nonce in the cookie `connect` set; null for states from before migration 0012. */
+  browser_hash: string | null;
 }
 
 export interface DB {

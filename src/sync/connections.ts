@@ -12,10 +12,13 @@ import type { Clock } from '../core/clock.ts';
 import { ConflictError, UnprocessableError, UpstreamError, ValidationError } from '../core/errors.ts';
 import type { TikTokClient, TikTokFailure } from '../partners/tiktok/client.ts';
 import { buildAuthorizeUrl, tiktokPartner } from '../partners/tiktok/index.ts';
-import type { Store, TikTokAdvertiserRecord, TikTokConnectionRecord, TikTokConnectionStatus } from '../store/port.ts';
+import type { OAuthStarter, Store, TikTokAdvertiserRecord, TikTokConnectionRecord, TikTokConnectionStatus } from '../store/port.ts';
+import { newBrowserCookie, presentedBrowserHash, type BrowserCookie } from './oauth-browser.ts';
 
-export { CALLBACK_PATH, mergeAdvertisers, PARTNER_PAGE, type CallbackQuery } from './oauth-callback.ts';
-import { CALLBACK_PATH, completeCallback, type CallbackQuery } from './oauth-callback.ts';
+export { CALLBACK_PATH, callbackUrl, mergeAdvertisers, PARTNER_PAGE, type CallbackQuery } from './oauth-callback.ts';
+export { OAUTH_COOKIE_PATH, oauthCookieName, type BrowserCookie } from './oauth-browser.ts';
+export type { OAuthStarter } from '../store/port.ts';
+import { callbackUrl, completeCallback, type CallbackQuery } from './oauth-callback.ts';
 import { TokenKeyChangedError, type TokenCipher } from './token-cipher.ts';
 
 /** "a random single-use state (10 min)" (spec §4). */
@@ -69,10 +72,17 @@ export type ReconnectListener = (workspaceId: string) => void | Promise<void>;
 export interface ConnectionService {
   readonly appId: string;
   readonly emulator: boolean;
-  /** A consent URL with a fresh state bound to the workspace for 10 minutes. One insert. */
-  startConnect(workspaceId: string): Promise<{ authorize_url: string }>;
-  /** The OAuth callback: where to redirect the browser. Throws ValidationError (400) for a missing, unknown, used or expired state. */
-  completeCallback(query: CallbackQuery): Promise<{ redirect: string; workspaceId: string }>;
+  /**
+   * A consent URL with a fresh state bound to the workspace for 10 minutes, and the cookie that binds it
+   * to the browser too (oauth-browser.ts; the caller sets it on its answer). A state started by a
+   * `session` needs that cookie at the callback; one started by an `api_key` does not. One insert.
+   */
+  startConnect(workspaceId: string, startedBy: OAuthStarter): Promise<{ authorize_url: string; cookie: BrowserCookie }>;
+  /**
+   * The OAuth callback, with the request's cookies: where to redirect the browser. Throws ValidationError
+   * (400) for a missing, unknown, used or expired state, or one this browser may not complete.
+   */
+  completeCallback(query: CallbackQuery, cookies: Readonly<Record<string, string | undefined>>): Promise<{ redirect: string; workspaceId: string }>;
   status(workspaceId: string): Promise<ConnectionView>;
   /** Picks the ad accounts to use; each must be one of the connection's (else 400 naming the unknown ones). Idempotent. */
   selectAdvertisers(workspaceId: string, advertiserIds: readonly string[]): Promise<ConnectionView>;
@@ -132,6 +142,18 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
     return changed;
   }
 
+  /**
+   * The stored token opened for its workspace (throws TokenKeyChangedError), and the ciphertext stored
+   * from now on (the fence for invalidating it): a v1 value, sealed before tokens were bound to their
+   * workspace, is sealed again as v2 on the way, while the row still holds it.
+   */
+  async function open(workspaceId: string, encrypted: string): Promise<Live> {
+    const token = cipher.decrypt(encrypted, workspaceId);
+    if (!cipher.isLegacy(encrypted)) return { token, encrypted };
+    const resealed = cipher.encrypt(token, workspaceId);
+    return (await store.resealTikTokToken(workspaceId, encrypted, resealed)) ? { token, encrypted: resealed } : { token, encrypted };
+  }
+
   /** The usable token for an API call, or the 409 that tells the admin what to do. */
   async function liveToken(workspaceId: string): Promise<Live> {
     const c = await store.getTikTokConnection(workspaceId);
@@ -141,7 +163,7 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
     const { status, reason } = effectiveStatus(c);
     if (status !== 'connected') throw tokenInvalidError(reason);
     try {
-      return { token: cipher.decrypt(c.encryptedToken), encrypted: c.encryptedToken };
+      return await open(workspaceId, c.encryptedToken);
     } catch (error) {
       if (!(error instanceof TokenKeyChangedError)) throw error;
       await invalidate(workspaceId, 'secret_key_changed', c.encryptedToken);
@@ -210,16 +232,17 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
     appId: o.appId,
     emulator,
 
-    async startConnect(workspaceId) {
+    async startConnect(workspaceId, startedBy) {
       const now = clock.now();
       const state = randomBytes(32).toString('base64url');
-      await store.insertOAuthState({ stateHash: sha256(state), workspaceId, expiresAt: now + STATE_TTL_MS });
+      const origin = publicUrl();
+      const browser = newBrowserCookie(state, { secure: origin.startsWith('https:'), ttlMs: STATE_TTL_MS });
+      await store.insertOAuthState({ stateHash: sha256(state), workspaceId, expiresAt: now + STATE_TTL_MS, startedBy, browserHash: browser.hash });
       await store.pruneOAuthStates(now, 100);
-      const redirectUri = `${publicUrl().replace(/\/+$/, '')}${CALLBACK_PATH}`;
-      return { authorize_url: buildAuthorizeUrl(o.authUrl, { appId: o.appId, state, redirectUri }) };
+      return { authorize_url: buildAuthorizeUrl(o.authUrl, { appId: o.appId, state, redirectUri: callbackUrl(origin) }), cookie: browser.cookie };
     },
 
-    async completeCallback(query) {
+    async completeCallback(query, cookies) {
       const result = await completeCallback(query, {
         store,
         clock,
@@ -227,7 +250,7 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
         cipher,
         appId: o.appId,
         ...(o.logger ? { logger: o.logger } : {}),
-        consumeState: (state) => store.consumeOAuthState(sha256(state), clock.now()),
+        consumeState: (state) => store.consumeOAuthState(sha256(state), clock.now(), presentedBrowserHash(state, cookies)),
       });
       if (result.connected) {
         for (const listener of listeners) {
@@ -264,7 +287,7 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
       if (c?.encryptedToken) {
         let token: string | null = null;
         try {
-          token = cipher.decrypt(c.encryptedToken);
+          token = cipher.decrypt(c.encryptedToken, workspaceId);
         } catch {
           // An undecryptable token cannot be revoked; it is erased all the same.
         }
@@ -319,7 +342,7 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
       const { status } = effectiveStatus(c);
       if (status !== 'connected') return { token: null, status };
       try {
-        return { token: cipher.decrypt(c.encryptedToken), status };
+        return { token: (await open(workspaceId, c.encryptedToken)).token, status };
       } catch (error) {
         if (!(error instanceof TokenKeyChangedError)) throw error;
         await invalidate(workspaceId, 'secret_key_changed', c.encryptedToken);
@@ -333,7 +356,7 @@ export function createConnectionService(o: ConnectionServiceOptions): Connection
       if (!c?.encryptedToken) return false;
       let stored: string | null = null;
       try {
-        stored = cipher.decrypt(c.encryptedToken);
+        stored = cipher.decrypt(c.encryptedToken, workspaceId);
       } catch {
         // Undecryptable: it is not the caller's token either way; accessToken reports it.
       }

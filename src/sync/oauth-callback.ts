@@ -1,7 +1,7 @@
 /**
  * TikTok's OAuth callback (reference §2.2–§2.6; spec §4 `GET /oauth/tiktok/callback`): the state is
- * consumed first, and it alone names the workspace, so an unknown, used or expired state touches
- * nothing. Then the code (`auth_code`, else `code`) is exchanged, the token encrypted and stored, and
+ * consumed first, and it alone names the workspace, so an unknown, used or expired state, or one from
+ * another browser (oauth-browser.ts), touches nothing. Then the code (`auth_code`, else `code`) is exchanged, the token encrypted and stored, and
  * the granted ad accounts fetched and merged with the earlier picks. Every outcome but a bad state is a
  * redirect to the partner page with `connected=1` or a stable `error=<code>`.
  */
@@ -12,6 +12,8 @@ import type { Store, TikTokAdvertiserRecord } from '../store/port.ts';
 import type { TokenCipher } from './token-cipher.ts';
 
 export const CALLBACK_PATH = '/oauth/tiktok/callback';
+/** The redirect_uri Cohort gives TikTok: its public origin + CALLBACK_PATH. The built-in emulator pins this very string. */
+export const callbackUrl = (publicUrl: string): string => `${publicUrl.replace(/\/+$/, '')}${CALLBACK_PATH}`;
 /** The dashboard's partner page; the callback redirects there. */
 export const PARTNER_PAGE = '/partners/tiktok';
 
@@ -29,7 +31,7 @@ export interface CallbackDeps {
   cipher: TokenCipher;
   appId: string;
   logger?: { info(fields: object, message: string): void; warn(fields: object, message: string): void };
-  /** The state's workspace if it was unused and unexpired (it is used from now on), else null. */
+  /** The state's workspace if it was unused, unexpired and may be completed by this browser (it is used from now on), else null. */
   consumeState(state: string): Promise<string | null>;
 }
 
@@ -48,7 +50,10 @@ export async function completeCallback(q: CallbackQuery, d: CallbackDeps): Promi
   }
   const workspaceId = await d.consumeState(state);
   if (workspaceId === null) {
-    throw new ValidationError('invalid_state', 'This TikTok sign-in link is unknown, has expired (links last 10 minutes) or was already used. Start connecting again from Cohort.');
+    throw new ValidationError(
+      'invalid_state',
+      'This TikTok sign-in link is unknown, has expired (links last 10 minutes) or was already used, or it was started in another browser. Start connecting again from Cohort, in this browser.',
+    );
   }
 
   const denied = nonEmpty(q.error);
@@ -67,7 +72,7 @@ export async function completeCallback(q: CallbackQuery, d: CallbackDeps): Promi
   const advertisers = await d.client.getAuthorizedAdvertisers(token);
   if (!advertisers.ok) return failed(d, workspaceId, 'advertisers', advertisers.failure);
 
-  const encryptedToken = d.cipher.encrypt(token);
+  const encryptedToken = d.cipher.encrypt(token, workspaceId); // bound to this workspace: it opens nowhere else
   const now = d.clock.now();
   const granted = await d.store.transaction(async (tx) => {
     const merged = mergeAdvertisers(await tx.listTikTokAdvertisers(workspaceId), advertisers.data);

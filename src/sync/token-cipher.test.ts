@@ -1,3 +1,4 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,6 +7,15 @@ import { createTokenCipher, dataFolderOf, deriveTokenKey, KEY_FILE_NAME, loadTok
 
 const TOKEN = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0';
 const SECRET = 'correct-horse-battery-staple-0123456789';
+const WS = 'ws_0123456789abcdef';
+
+/** A value as Cohort sealed tokens before issue 16 (v1: no associated data), written independently of the module. */
+function sealV1(key: Buffer, plain: string): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  const ciphertext = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+  return ['v1', iv.toString('base64'), c.getAuthTag().toString('base64'), ciphertext.toString('base64')].join(':');
+}
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -20,21 +30,39 @@ afterEach(() => {
 describe('token cipher (AES-256-GCM)', () => {
   const cipher = createTokenCipher(deriveTokenKey(SECRET));
 
-  it('round-trips, in the v1:<iv>:<tag>:<ciphertext> format, without the token in the clear', () => {
-    const stored = cipher.encrypt(TOKEN);
-    expect(stored).toMatch(/^v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+  it('round-trips, in the v2:<iv>:<tag>:<ciphertext> format, without the token in the clear', () => {
+    const stored = cipher.encrypt(TOKEN, WS);
+    expect(cipher.isLegacy(stored)).toBe(false);
+    expect(stored).toMatch(/^v2:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
     const [, iv, tag] = stored.split(':');
     expect(Buffer.from(iv!, 'base64')).toHaveLength(12);
     expect(Buffer.from(tag!, 'base64')).toHaveLength(16);
     expect(stored).not.toContain(TOKEN);
-    expect(cipher.decrypt(stored)).toBe(TOKEN);
-    expect(cipher.decrypt(cipher.encrypt(''))).toBe('');
-    expect(cipher.decrypt(cipher.encrypt('ünïcødé ✓'))).toBe('ünïcødé ✓');
+    expect(cipher.decrypt(stored, WS)).toBe(TOKEN);
+    expect(cipher.decrypt(cipher.encrypt('', WS), WS)).toBe('');
+    expect(cipher.decrypt(cipher.encrypt('ünïcødé ✓', WS), WS)).toBe('ünïcødé ✓');
+  });
+
+  it('binds the ciphertext to its workspace: sealed for one, it does not open for another', () => {
+    const stored = cipher.encrypt(TOKEN, WS);
+    for (const other of ['ws_fedcba9876543210', `${WS}x`, WS.slice(0, -1), '']) {
+      expect(() => cipher.decrypt(stored, other), other).toThrow(TokenKeyChangedError);
+    }
+    expect(cipher.decrypt(stored, WS)).toBe(TOKEN);
+  });
+
+  it('still opens a v1 value (sealed before tokens were bound to a workspace), and calls it legacy', () => {
+    const v1 = sealV1(deriveTokenKey(SECRET), TOKEN);
+    expect(cipher.isLegacy(v1)).toBe(true);
+    expect(cipher.decrypt(v1, WS)).toBe(TOKEN);
+    expect(() => createTokenCipher(deriveTokenKey(`${SECRET}-rotated`)).decrypt(v1, WS)).toThrow(TokenKeyChangedError);
+    // A v2 value relabelled v1 (to shed its binding) does not open.
+    expect(() => cipher.decrypt(cipher.encrypt(TOKEN, WS).replace(/^v2:/, 'v1:'), WS)).toThrow(TokenKeyChangedError);
   });
 
   it('uses a fresh IV every time: one token encrypts to different strings', () => {
-    const a = cipher.encrypt(TOKEN);
-    const b = cipher.encrypt(TOKEN);
+    const a = cipher.encrypt(TOKEN, WS);
+    const b = cipher.encrypt(TOKEN, WS);
     expect(a).not.toBe(b);
     expect(a.split(':')[1]).not.toBe(b.split(':')[1]);
   });
@@ -49,21 +77,21 @@ describe('token cipher (AES-256-GCM)', () => {
     ['tag', 2],
     ['iv', 1],
   ])('refuses a tampered %s', (_part, index) => {
-    const parts = cipher.encrypt(TOKEN).split(':');
+    const parts = cipher.encrypt(TOKEN, WS).split(':');
     parts[index] = flip(parts[index]!);
-    expect(() => cipher.decrypt(parts.join(':'))).toThrow(TokenKeyChangedError);
+    expect(() => cipher.decrypt(parts.join(':'), WS)).toThrow(TokenKeyChangedError);
   });
 
-  it.each(['', 'plain-token', 'v2:a:b:c', 'v1:only:three', 'v1:AAAA:AAAA:AAAA'])('refuses a malformed stored value %j', (stored) => {
-    expect(() => cipher.decrypt(stored)).toThrow(TokenKeyChangedError);
+  it.each(['', 'plain-token', 'v2:a:b:c', 'v3:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA', 'v1:only:three', 'v1:AAAA:AAAA:AAAA'])('refuses a malformed stored value %j', (stored) => {
+    expect(() => cipher.decrypt(stored, WS)).toThrow(TokenKeyChangedError);
   });
 
   it('with another key, fails with an error that names the cause and carries no secret', () => {
-    const stored = cipher.encrypt(TOKEN);
+    const stored = cipher.encrypt(TOKEN, WS);
     const other = createTokenCipher(deriveTokenKey(`${SECRET}-rotated`));
     let caught: unknown;
     try {
-      other.decrypt(stored);
+      other.decrypt(stored, WS);
     } catch (error) {
       caught = error;
     }
@@ -98,13 +126,16 @@ describe('token key', () => {
     const first = loadTokenKey({ secretKey: undefined, dataFolder: dir, warn: (m) => warnings.push(m) });
     expect(first).toMatchObject({ source: 'key_file', path: join(dir, KEY_FILE_NAME), created: true });
     expect(first.key).toHaveLength(32);
-    if (process.platform !== 'win32') expect(statSync(first.path!).mode & 0o777).toBe(0o600);
+    if (process.platform !== 'win32') {
+      expect(statSync(first.path!).mode & 0o777).toBe(0o600);
+      expect(statSync(dir).mode & 0o077).toBe(0); // the folders it created: owner only
+    }
 
-    const stored = createTokenCipher(first.key).encrypt(TOKEN);
+    const stored = createTokenCipher(first.key).encrypt(TOKEN, WS);
     const second = loadTokenKey({ secretKey: undefined, dataFolder: dir, warn: (m) => warnings.push(m) });
     expect(second.created).toBe(false);
     expect(second.key.equals(first.key)).toBe(true);
-    expect(createTokenCipher(second.key).decrypt(stored)).toBe(TOKEN);
+    expect(createTokenCipher(second.key).decrypt(stored, WS)).toBe(TOKEN);
     expect(warnings).toEqual([]);
     expect(readFileSync(first.path!, 'utf8')).not.toContain(TOKEN);
   });

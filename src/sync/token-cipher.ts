@@ -1,13 +1,17 @@
 /**
  * Encryption at rest for TikTok access tokens (spec §1 "an encrypted access token"): AES-256-GCM with a
- * fresh random 12-byte IV per encryption, stored as one string `v1:<iv b64>:<tag b64>:<ciphertext b64>`.
+ * fresh random 12-byte IV per encryption, stored as one string `v2:<iv b64>:<tag b64>:<ciphertext b64>`.
+ * `v2` binds the ciphertext to its workspace (the workspace id is GCM's associated data), so a sealed
+ * token copied into another workspace's row does not open there: it reads as undecryptable and the
+ * connection as needing a reconnect. `v1` (before issue 16: no associated data) still opens, for any
+ * workspace, and `isLegacy` tells the caller to seal it again as `v2`.
  *
  * The key comes from COHORT_SECRET_KEY when set, else from `<data folder>/secret.key` (32 random bytes,
  * created once with mode 0600 and reused on later starts). COHORT_SECRET_KEY is turned into 32 bytes
  * with HKDF-SHA256: the setting is a random secret of at least 32 characters (an input key, not a
  * password), for which an extract-and-expand KDF is the fitting tool; it is deterministic, costs nothing
  * at start, and its `info` label ties the derived key to this one purpose. A human passphrase would call
- * for scrypt instead; that would be a `v2:` format, not a change to `v1:`.
+ * for scrypt instead; that would be a new format, not a change to an existing one.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -15,7 +19,10 @@ import { dirname, join, resolve } from 'node:path';
 import { CohortError } from '../core/errors.ts';
 import { isPostgresUrl, sqlitePath } from '../store/connect.ts';
 
-const FORMAT = 'v1';
+const FORMAT = 'v2';
+const LEGACY_FORMAT = 'v1';
+/** What `v2` authenticates besides the token: the workspace it belongs to, under a label of its own. */
+const associatedData = (workspaceId: string): Buffer => Buffer.from(`cohort/tiktok-access-token/workspace\u0000${workspaceId}`, 'utf8');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
@@ -28,43 +35,51 @@ export class TokenKeyChangedError extends CohortError {
   constructor() {
     super(
       'secret_key_changed',
-      'the stored TikTok token cannot be decrypted: the encryption key changed (COHORT_SECRET_KEY or the data folder\'s secret.key is not the one it was stored with); reconnect TikTok to store a new token',
+      'the stored TikTok token cannot be decrypted: the encryption key changed (COHORT_SECRET_KEY or the data folder\'s secret.key is not the one it was stored with), or the stored value was altered or copied from another workspace; reconnect TikTok to store a new token',
     );
   }
 }
 
 export interface TokenCipher {
-  /** A new random IV every call: encrypting one token twice gives two different strings. */
-  encrypt(plain: string): string;
-  /** Throws TokenKeyChangedError when the key does not match (or the value was tampered with). */
-  decrypt(stored: string): string;
+  /** Sealed for `workspaceId` (v2). A new random IV every call: encrypting one token twice gives two different strings. */
+  encrypt(plain: string, workspaceId: string): string;
+  /**
+   * Opens a v2 value sealed for `workspaceId`, or a v1 value. Throws TokenKeyChangedError when the key
+   * does not match, the value was tampered with, or it was sealed for another workspace.
+   */
+  decrypt(stored: string, workspaceId: string): string;
+  /** True for a value of the format before v2, which the caller should seal again. */
+  isLegacy(stored: string): boolean;
 }
 
 export function createTokenCipher(key: Buffer): TokenCipher {
   if (key.length !== KEY_BYTES) throw new RangeError(`the token key must be ${KEY_BYTES} bytes, got ${key.length}`);
   return {
-    encrypt(plain) {
+    encrypt(plain, workspaceId) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
+      cipher.setAAD(associatedData(workspaceId));
       const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
       return [FORMAT, iv.toString('base64'), cipher.getAuthTag().toString('base64'), ciphertext.toString('base64')].join(':');
     },
-    decrypt(stored) {
+    decrypt(stored, workspaceId) {
       const parts = stored.split(':');
-      if (parts.length !== 4 || parts[0] !== FORMAT) throw new TokenKeyChangedError();
-      const [, ivText, tagText, ciphertextText] = parts as [string, string, string, string];
+      if (parts.length !== 4 || (parts[0] !== FORMAT && parts[0] !== LEGACY_FORMAT)) throw new TokenKeyChangedError();
+      const [format, ivText, tagText, ciphertextText] = parts as [string, string, string, string];
       const iv = Buffer.from(ivText, 'base64');
       const tag = Buffer.from(tagText, 'base64');
       if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new TokenKeyChangedError();
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+        if (format === FORMAT) decipher.setAAD(associatedData(workspaceId));
         decipher.setAuthTag(tag);
         return Buffer.concat([decipher.update(Buffer.from(ciphertextText, 'base64')), decipher.final()]).toString('utf8');
       } catch {
-        // GCM cannot tell a wrong key from altered bytes; the key changing is by far the likelier cause.
+        // GCM cannot tell a wrong key from altered bytes or another workspace's; a changed key is the likeliest.
         throw new TokenKeyChangedError();
       }
     },
+    isLegacy: (stored) => stored.startsWith(`${LEGACY_FORMAT}:`),
   };
 }
 
@@ -110,7 +125,7 @@ export function loadTokenKey(p: { secretKey: string | undefined; dataFolder: str
 
 /** Writes 32 random bytes to a temporary file (0600) and links it into place, so no reader sees half a key. */
 function createKeyFile(path: string): boolean {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 }); // as the database's folder (store/file-mode.ts)
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(tmp, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(tmp, 0o600); // the umask may have narrowed it further, never widened it; make it exact

@@ -8,7 +8,7 @@ import { createTikTokClient } from '../../src/partners/tiktok/client.ts';
 import { createConnectionService, STATE_TTL_MS } from '../../src/sync/connections.ts';
 import { createTokenCipher, deriveTokenKey } from '../../src/sync/token-cipher.ts';
 import { describeEachStore } from '../support/databases.ts';
-import { partnerHarness, PUBLIC_URL, type PartnerHarness } from '../support/partners.ts';
+import { partnerHarness, PUBLIC_URL, sealV1, TEST_SECRET_KEY, type PartnerHarness } from '../support/partners.ts';
 import { consent, emulatorAdmin, SEED } from '../support/tiktok.ts';
 
 const [US, EU] = SEED.advertisers;
@@ -291,10 +291,10 @@ describeEachStore('api: partners/tiktok', ({ store }) => {
     expect((await h.call(null, 'GET', '/oauth/tiktok/callback?state=x')).status).toBe(400); // reached the handler, not the auth hook
   });
 
-  it('escapes whatever the partner page is given', async () => {
+  it('escapes whatever the partner page is given (and repeats no text that is not a code: partner-page.test.ts)', async () => {
     const page = await h.call(null, 'GET', `/partners/tiktok?error=${encodeURIComponent('<script>alert(1)</script>')}`);
     expect(page.text).not.toContain('<script>');
-    expect(page.text).toContain('&lt;script&gt;');
+    expect(page.text).not.toContain('alert(1)');
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
   });
 
@@ -351,6 +351,37 @@ describeEachStore('api: partners/tiktok limits and keys', ({ store }) => {
     await expect(rotated.listAudiences(id, US)).rejects.toMatchObject({ code: 'tiktok_token_invalid', message: expect.stringMatching(/encryption key changed/) });
     expect(await rotated.status(id)).toMatchObject({ status: 'invalid_token', status_reason: 'secret_key_changed' });
     expect(await rotated.accessToken(id)).toEqual({ token: null, status: 'invalid_token' });
+  });
+
+  it('a sealed token copied into another workspace does not open there: invalid_token, never a 5xx, and never used', async () => {
+    const [owner, viaApi, viaSender] = [await h.workspace(), await h.workspace(), await h.workspace()];
+    for (const w of [owner, viaApi, viaSender]) await h.connect(w.key, { advertiserIds: [US] });
+    const sealedForOwner = (await store().getTikTokConnection(owner.id))!.encryptedToken!;
+    for (const w of [viaApi, viaSender]) await store().saveTikTokConnection({ workspaceId: w.id, appId: SEED.appId, encryptedToken: sealedForOwner }, h.clock.now());
+
+    const listed = await h.call(viaApi.key, 'GET', `/api/partners/tiktok/audiences?advertiser_id=${US}`);
+    expect(listed.status).toBe(409);
+    expect(listed.body.error).toMatchObject({ code: 'tiktok_token_invalid', message: expect.stringMatching(/reconnect TikTok/) });
+    expect((await h.call(viaApi.key, 'GET', '/api/partners/tiktok')).body).toMatchObject({ status: 'invalid_token', status_reason: 'secret_key_changed' });
+    expect(await h.connections.accessToken(viaSender.id)).toEqual({ token: null, status: 'invalid_token' });
+    // The owner's connection is untouched and works.
+    expect((await h.call(owner.key, 'GET', `/api/partners/tiktok/audiences?advertiser_id=${US}`)).status).toBe(200);
+    expect((await h.connections.accessToken(owner.id)).token).toEqual(expect.any(String));
+  });
+
+  it('a token sealed before tokens were bound to their workspace (v1) still works, and is sealed again bound to it', async () => {
+    const { id, key } = await h.workspace();
+    await h.connect(key, { advertiserIds: [US] });
+    const { token } = await h.connections.accessToken(id);
+    await store().saveTikTokConnection({ workspaceId: id, appId: SEED.appId, encryptedToken: sealV1(deriveTokenKey(TEST_SECRET_KEY), token!) }, h.clock.now());
+
+    expect((await h.call(key, 'GET', `/api/partners/tiktok/audiences?advertiser_id=${US}`)).status).toBe(200);
+    const resealed = (await store().getTikTokConnection(id))!.encryptedToken!;
+    expect(resealed).toMatch(/^v2:/);
+    expect(h.cipher.decrypt(resealed, id)).toBe(token);
+    expect(() => h.cipher.decrypt(resealed, 'ws_someone_else')).toThrow(/cannot be decrypted/);
+    expect(await h.connections.accessToken(id)).toEqual({ token, status: 'connected' });
+    expect((await store().getTikTokConnection(id))!.encryptedToken).toBe(resealed); // sealed again once, not on every read
   });
 
   it('a token of another TikTok app (emulator → real credentials) is reported invalid_token (app_changed), not used', async () => {

@@ -11,7 +11,7 @@ import { cleanEnv, exitOf, runCohort, startCohort, waitForLine } from '../suppor
 import { freshSqliteFile } from '../support/databases.ts';
 import { consent, SEED } from '../support/tiktok.ts';
 
-const EMULATOR_LINE = /"level":40,[^\n]*"msg":"TikTok: no TIKTOK_APP_ID\/TIKTOK_APP_SECRET — using the built-in TikTok emulator at (http:\/\/127\.0\.0\.1:\d+) \(no data reaches TikTok\)"/;
+const EMULATOR_LINE = /"level":40,[^\n]*"msg":"TikTok: no TIKTOK_APP_ID\/TIKTOK_APP_SECRET — using the built-in TikTok emulator at (http:\/\/127\.0\.0\.1:\d+) \(no data reaches TikTok\); every workspace of this Cohort connects to the same seeded ad accounts and audiences there"/;
 const LISTENING = /cohort listening on (http:\/\/127\.0\.0\.1:\d+)/;
 
 describe('cli: cohort serve without TikTok credentials', () => {

@@ -8,6 +8,8 @@ const T0 = Date.parse('2026-11-28T12:00:00Z');
 let seq = 0;
 const ws = (): string => `ws_tt_${++seq}_${Math.random().toString(36).slice(2, 8)}`;
 const hash = (n: number): string => n.toString(16).padStart(64, '0');
+/** A state started by a script with an API key: its browser hash is never presented back. */
+const byKey = { startedBy: 'api_key', browserHash: 'f'.repeat(64) } as const;
 
 describeEachStore('store: tiktok connections', ({ store, url }) => {
   let db: Kysely<DB>;
@@ -21,8 +23,8 @@ describeEachStore('store: tiktok connections', ({ store, url }) => {
   describe('oauth states', () => {
     it('is single-use: of many concurrent consumes exactly one gets the workspace', async () => {
       const w = ws();
-      await store().insertOAuthState({ stateHash: hash(1_000 + seq), workspaceId: w, expiresAt: T0 + 600_000 });
-      const results = await Promise.all(Array.from({ length: 8 }, () => store().consumeOAuthState(hash(1_000 + seq), T0)));
+      await store().insertOAuthState({ stateHash: hash(1_000 + seq), workspaceId: w, expiresAt: T0 + 600_000, ...byKey });
+      const results = await Promise.all(Array.from({ length: 8 }, () => store().consumeOAuthState(hash(1_000 + seq), T0, null)));
       expect(results.filter((r) => r === w)).toHaveLength(1);
       expect(results.filter((r) => r === null)).toHaveLength(7);
       const row = await db.selectFrom('oauth_states').selectAll().where('state_hash', '=', hash(1_000 + seq)).executeTakeFirstOrThrow();
@@ -32,22 +34,44 @@ describeEachStore('store: tiktok connections', ({ store, url }) => {
     it('refuses an expired state (expires_at is exclusive) and an unknown one', async () => {
       const w = ws();
       const h = hash(2_000 + seq);
-      await store().insertOAuthState({ stateHash: h, workspaceId: w, expiresAt: T0 + 600_000 });
-      expect(await store().consumeOAuthState(h, T0 + 600_000)).toBeNull();
-      expect(await store().consumeOAuthState(hash(999_999), T0)).toBeNull();
-      expect(await store().consumeOAuthState(h, T0 + 599_999)).toBe(w);
+      await store().insertOAuthState({ stateHash: h, workspaceId: w, expiresAt: T0 + 600_000, ...byKey });
+      expect(await store().consumeOAuthState(h, T0 + 600_000, null)).toBeNull();
+      expect(await store().consumeOAuthState(hash(999_999), T0, null)).toBeNull();
+      expect(await store().consumeOAuthState(h, T0 + 599_999, null)).toBe(w);
+    });
+
+    it('a state started by a session is consumed only by the browser presenting its cookie; a wrong cookie uses nothing up', async () => {
+      const w = ws();
+      const h = hash(4_000 + seq);
+      const browser = hash(5_000 + seq);
+      await store().insertOAuthState({ stateHash: h, workspaceId: w, expiresAt: T0 + 600_000, startedBy: 'session', browserHash: browser });
+      expect(await store().consumeOAuthState(h, T0, null)).toBeNull();
+      expect(await store().consumeOAuthState(h, T0, hash(6_000 + seq))).toBeNull();
+      expect(await store().consumeOAuthState(h, T0, browser)).toBe(w);
+      expect(await store().consumeOAuthState(h, T0, browser)).toBeNull();
+    });
+
+    it('a state started by an API key needs no cookie, but refuses one that does not match', async () => {
+      const w = ws();
+      const h = hash(7_000 + seq);
+      await store().insertOAuthState({ stateHash: h, workspaceId: w, expiresAt: T0 + 600_000, startedBy: 'api_key', browserHash: hash(8_000 + seq) });
+      expect(await store().consumeOAuthState(h, T0, hash(9_000 + seq))).toBeNull();
+      expect(await store().consumeOAuthState(h, T0, null)).toBe(w);
+      const withCookie = hash(10_000 + seq);
+      await store().insertOAuthState({ stateHash: withCookie, workspaceId: w, expiresAt: T0 + 600_000, startedBy: 'api_key', browserHash: hash(11_000 + seq) });
+      expect(await store().consumeOAuthState(withCookie, T0, hash(11_000 + seq))).toBe(w); // a script that kept the cookie: fine too
     });
 
     it('prunes expired states in bounded batches, keeping live ones', async () => {
       const base = 3_000_000 + seq * 100;
-      for (let i = 0; i < 5; i++) await store().insertOAuthState({ stateHash: hash(base + i), workspaceId: 'w', expiresAt: T0 - 1 });
-      await store().insertOAuthState({ stateHash: hash(base + 50), workspaceId: 'w', expiresAt: T0 + 1 });
+      for (let i = 0; i < 5; i++) await store().insertOAuthState({ stateHash: hash(base + i), workspaceId: 'w', expiresAt: T0 - 1, ...byKey });
+      await store().insertOAuthState({ stateHash: hash(base + 50), workspaceId: 'w', expiresAt: T0 + 1, ...byKey });
       const first = await store().pruneOAuthStates(T0, 3);
       expect(first).toBe(3);
       let rest = 0;
       for (let n = await store().pruneOAuthStates(T0, 3); n > 0; n = await store().pruneOAuthStates(T0, 3)) rest += n;
       expect(first + rest).toBeGreaterThanOrEqual(5);
-      expect(await store().consumeOAuthState(hash(base + 50), T0)).toBe('w');
+      expect(await store().consumeOAuthState(hash(base + 50), T0, null)).toBe('w');
     });
   });
 
@@ -72,6 +96,16 @@ describeEachStore('store: tiktok connections', ({ store, url }) => {
       // A reconnect replaces it and clears the reason.
       await store().saveTikTokConnection({ workspaceId: w, appId: 'app', encryptedToken: 'v1:newer' }, T0 + 5);
       expect(await store().getTikTokConnection(w)).toMatchObject({ status: 'connected', statusReason: null, encryptedToken: 'v1:newer' });
+    });
+
+    it('reseals a token only while the row still holds the ciphertext it was read as, whatever the status', async () => {
+      const w = ws();
+      await store().saveTikTokConnection({ workspaceId: w, appId: 'app', encryptedToken: 'v1:old' }, T0);
+      await store().markTikTokTokenInvalid(w, 'token_revoked', T0 + 1);
+      expect(await store().resealTikTokToken(w, 'v1:other', 'v2:x')).toBe(false);
+      expect(await store().resealTikTokToken(ws(), 'v1:old', 'v2:x')).toBe(false);
+      expect(await store().resealTikTokToken(w, 'v1:old', 'v2:new')).toBe(true);
+      expect(await store().getTikTokConnection(w)).toMatchObject({ encryptedToken: 'v2:new', status: 'invalid_token', statusReason: 'token_revoked', updatedAt: T0 + 1 });
     });
 
     it('replaces and selects advertisers per workspace; disconnect erases the token and forgets them', async () => {

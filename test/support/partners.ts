@@ -3,6 +3,7 @@
  * a fake clock, and every log line (the API's and the service's, at trace level) captured, so that tests
  * can both drive the public routes and assert what never appears in them (the token canary).
  */
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { pino } from 'pino';
@@ -20,6 +21,14 @@ import { consent, SEED } from './tiktok.ts';
 
 export const PUBLIC_URL = 'http://cohort.test:8080';
 export const TEST_SECRET_KEY = 'test-secret-key-0123456789-abcdefghij';
+
+/** A token sealed as Cohort sealed them before issue 16 (`v1`: no workspace bound), written independently of token-cipher.ts. */
+export function sealV1(key: Buffer, plain: string): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  const ciphertext = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+  return ['v1', iv.toString('base64'), c.getAuthTag().toString('base64'), ciphertext.toString('base64')].join(':');
+}
 
 export interface Answer {
   status: number;
@@ -44,6 +53,8 @@ export interface PartnerHarness {
   issuedTokens: string[];
   workspace(): Promise<{ id: string; key: string }>;
   call(key: string | null, method: InjectOptions['method'], url: string, body?: unknown): Promise<Answer>;
+  /** `GET /oauth/tiktok/callback<search>` as a browser holding `cookies` would send it. */
+  callback(search: string, cookies?: Record<string, string>): Promise<Answer>;
   /** connect → consent page → callback; returns the callback's answer (a 302 when it worked). */
   connect(key: string, p?: { advertiserIds?: readonly string[]; decision?: 'confirm' | 'cancel' }): Promise<Answer>;
   /** The authorize_url's state and redirect_uri. */
@@ -51,7 +62,7 @@ export interface PartnerHarness {
   close(): Promise<void>;
 }
 
-export async function partnerHarness(store: Store, o: { emulator?: boolean; cipher?: TokenCipher } = {}): Promise<PartnerHarness> {
+export async function partnerHarness(store: Store, o: { emulator?: boolean; cipher?: TokenCipher; publicUrl?: string } = {}): Promise<PartnerHarness> {
   const clock = fakeClock(TEST_START);
   const emulator = await startEmulator({ port: 0 });
   const logs: string[] = [];
@@ -78,7 +89,7 @@ export async function partnerHarness(store: Store, o: { emulator?: boolean; ciph
     clock,
     client,
     cipher,
-    publicUrl: () => PUBLIC_URL,
+    publicUrl: () => o.publicUrl ?? PUBLIC_URL,
     authUrl: `${emulator.url}/portal/auth`,
     appId: SEED.appId,
     emulator: o.emulator ?? true,
@@ -94,12 +105,13 @@ export async function partnerHarness(store: Store, o: { emulator?: boolean; ciph
   };
   const app = await buildApi({ deps, logger: { level: 'trace', stream: sink } });
 
-  const call: PartnerHarness['call'] = async (key, method, url, body) => {
+  const send = async (key: string | null, method: InjectOptions['method'], url: string, body?: unknown, cookies?: Record<string, string>): Promise<Answer> => {
     const res = await app.inject({
       method,
       url,
       headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+      ...(cookies === undefined ? {} : { cookies }),
     });
     answers.push(JSON.stringify(res.headers), res.body);
     let parsed: unknown = res.body;
@@ -110,6 +122,7 @@ export async function partnerHarness(store: Store, o: { emulator?: boolean; ciph
     }
     return { status: res.statusCode, body: parsed, text: res.body, headers: res.headers };
   };
+  const call: PartnerHarness['call'] = (key, method, url, body) => send(key, method, url, body);
 
   const startConnect: PartnerHarness['startConnect'] = async (key) => {
     const res = await call(key, 'POST', '/api/partners/tiktok/connect');
@@ -130,6 +143,7 @@ export async function partnerHarness(store: Store, o: { emulator?: boolean; ciph
     issuedTokens,
     workspace: () => createTestWorkspace(store, clock.now()),
     call,
+    callback: (search, cookies) => send(null, 'GET', `/oauth/tiktok/callback${search}`, undefined, cookies),
     startConnect,
     async connect(key, p = {}) {
       const { state, redirectUri } = await startConnect(key);

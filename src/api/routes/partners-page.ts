@@ -2,7 +2,7 @@
  * The partner page the OAuth callback lands on (`GET /partners/tiktok`), server-rendered until the
  * dashboard exists. It is public (no API key: a browser arrives from TikTok), so it shows only what the
  * redirect's query says — connected, or which error — and the built-in emulator banner; never a
- * workspace's data. Every value is HTML-escaped.
+ * workspace's data. Every value is HTML-escaped, and no state or code is ever put on a page.
  */
 
 /** The callback's stable error codes (sync/oauth-callback.ts) in words. */
@@ -30,7 +30,7 @@ export const PAGE_HEADERS = {
 } as const;
 
 const EMULATOR_BANNER =
-  '<p class="banner" role="alert"><strong>Built-in TikTok emulator.</strong> This Cohort runs without TIKTOK_APP_ID/TIKTOK_APP_SECRET, so it talks to the TikTok emulator inside the process: <strong>no data reaches TikTok</strong>.</p>';
+  '<p class="banner" role="alert"><strong>Built-in TikTok emulator.</strong> This Cohort runs without TIKTOK_APP_ID/TIKTOK_APP_SECRET, so it talks to the TikTok emulator inside the process: <strong>no data reaches TikTok</strong>. Every workspace of this Cohort connects to the same seeded ad accounts and sees the same audiences there.</p>';
 
 function layout(title: string, body: string, emulator: boolean): string {
   return `<!doctype html>
@@ -61,12 +61,23 @@ ${body}
 const HOW_TO =
   '<p>The connection is managed through the API: <code>GET /api/partners/tiktok</code> shows it, <code>PUT /api/partners/tiktok/advertisers</code> picks the ad accounts, <code>POST /api/partners/tiktok/connect</code> reconnects. See <a href="/api/docs">the API documentation</a>.</p>';
 
+/**
+ * What the page says for `?error=<code>`. Anyone can link to this page with any query, so only a known
+ * code's own words are shown (looked up as an own property: `constructor` or `__proto__` are not codes),
+ * another code-shaped value (TikTok's, passed on by the callback) only as a code, and anything else not
+ * at all: the page never repeats a sentence someone else wrote.
+ */
+function errorText(code: string): string {
+  if (Object.hasOwn(ERROR_TEXT, code)) return escapeHtml(ERROR_TEXT[code]!);
+  if (/^[a-z_]{1,40}$/.test(code)) return `TikTok was not connected (<code>${escapeHtml(code)}</code>). Start connecting again.`;
+  return 'TikTok was not connected. Start connecting again.';
+}
+
 /** The landing page after the callback: `?connected=1` or `?error=<code>`. */
 export function renderPartnerPage(p: { connected: boolean; error: string | null; emulator: boolean }): string {
   let status = '<p>Connect TikTok with <code>POST /api/partners/tiktok/connect</code> and open the <code>authorize_url</code> it returns.</p>';
   if (p.error !== null) {
-    const text = ERROR_TEXT[p.error] ?? `TikTok was not connected (${p.error}).`;
-    status = `<p class="error">${escapeHtml(text)}</p>`;
+    status = `<p class="error">${errorText(p.error)}</p>`;
   } else if (p.connected) {
     status = '<p class="ok">Connected. TikTok is linked to this workspace.</p>';
   }

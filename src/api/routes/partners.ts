@@ -5,11 +5,14 @@
  *
  * `/oauth/tiktok/callback` and `/partners/tiktok` are outside `/api/`, so the auth hook (app.ts) leaves
  * them public: a browser arrives there from TikTok without an API key. Neither shows workspace data.
+ * `connect` also sets a cookie binding its state to the browser (sync/oauth-browser.ts), which the
+ * callback checks.
  */
+import cookie from '@fastify/cookie';
 import type { FastifyPluginAsync } from 'fastify';
 import { ValidationError } from '../../core/errors.ts';
-import type { CallbackQuery, ConnectionService } from '../../sync/connections.ts';
-import { CALLBACK_PATH, PARTNER_PAGE } from '../../sync/connections.ts';
+import type { CallbackQuery, ConnectionService, OAuthStarter } from '../../sync/connections.ts';
+import { CALLBACK_PATH, OAUTH_COOKIE_PATH, oauthCookieName, PARTNER_PAGE } from '../../sync/connections.ts';
 import type { ApiDeps } from '../deps.ts';
 import { errorResponses } from '../openapi.ts';
 import { PAGE_HEADERS, renderCallbackErrorPage, renderPartnerPage } from './partners-page.ts';
@@ -54,6 +57,10 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
+  // Cookies for the OAuth state's browser binding; an app that parses cookies already (sessions) keeps its own.
+  if (!app.hasReplyDecorator('setCookie')) await app.register(cookie);
+  /** Every connect today is authenticated by an API key; a dashboard session (a later issue) will say 'session' here. */
+  const startedBy = (): OAuthStarter => 'api_key';
 
   app.get(
     '/api/partners/tiktok',
@@ -66,11 +73,17 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
     {
       schema: {
         summary: "Start connecting: TikTok's consent URL with a single-use state (10 minutes) bound to this workspace",
+        description:
+          'Also sets an HttpOnly cookie (path /oauth/tiktok) binding the state to this browser. A connect started from a dashboard session needs that cookie at the callback; one started with an API key does not, and a callback presenting a cookie that does not match is refused.',
         tags,
         response: { 200: { type: 'object', required: ['authorize_url'], properties: { authorize_url: { type: 'string', format: 'uri' } } }, ...errorResponses(401) },
       },
     },
-    async (req) => tiktok.startConnect(req.workspaceId),
+    async (req, reply) => {
+      const { authorize_url, cookie: binding } = await tiktok.startConnect(req.workspaceId, startedBy());
+      reply.setCookie(binding.name, binding.value, binding.options);
+      return { authorize_url };
+    },
   );
 
   app.get<{ Querystring: CallbackQuery }>(
@@ -93,12 +106,15 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
             error: { type: 'string', maxLength: 200, description: 'access_denied when the consent was cancelled' },
           },
         },
-        response: { 302: { description: `to ${PARTNER_PAGE}?connected=1 or ${PARTNER_PAGE}?error=<code>`, type: 'null' }, 400: html('missing, unknown, used or expired state: nothing was changed') },
+        response: { 302: { description: `to ${PARTNER_PAGE}?connected=1 or ${PARTNER_PAGE}?error=<code>`, type: 'null' }, 400: html('missing, unknown, used or expired state, or one this browser may not complete: nothing was changed') },
       },
     },
     async (req, reply) => {
+      // The binding is spent either way: the state is used up, or this browser cannot complete it.
+      const state = req.query.state?.trim();
+      if (state) reply.clearCookie(oauthCookieName(state), { path: OAUTH_COOKIE_PATH });
       try {
-        const { redirect } = await tiktok.completeCallback(req.query);
+        const { redirect } = await tiktok.completeCallback(req.query, req.cookies);
         return reply.redirect(redirect, 302);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;

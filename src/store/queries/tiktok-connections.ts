@@ -1,8 +1,8 @@
 /**
  * The TikTok connection of a workspace (port.ts TikTokConnectionQueries; tables of migration 0004).
  * Tokens arrive and leave encrypted: this module never sees a plain token. OAuth states are stored as
- * SHA-256 hashes, and consumed by one guarded UPDATE so that a state works once, in one process, even
- * when two callbacks race.
+ * SHA-256 hashes, and consumed by one guarded UPDATE (which also checks the browser) so that a state
+ * works once, in one process, even when two callbacks race.
  */
 import type { TikTokAdvertiserRecord, TikTokConnectionQueries, TikTokConnectionRecord, TikTokConnectionStatus } from '../port.ts';
 import type { TiktokConnectionsTable } from '../schema.ts';
@@ -32,6 +32,11 @@ export function tiktokConnectionQueries({ db }: QueryContext): TikTokConnectionQ
         .where('status', '=', 'connected');
       if (fence) q = q.where('encrypted_token', '=', fence.encryptedToken);
       const r = await q.executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    async resealTikTokToken(workspaceId, from, to) {
+      const r = await db.updateTable('tiktok_connections').set({ encrypted_token: to }).where('workspace_id', '=', workspaceId).where('encrypted_token', '=', from).executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
 
@@ -74,16 +79,21 @@ export function tiktokConnectionQueries({ db }: QueryContext): TikTokConnectionQ
     },
 
     async insertOAuthState(s) {
-      await db.insertInto('oauth_states').values({ state_hash: s.stateHash, workspace_id: s.workspaceId, expires_at: s.expiresAt, used_at: null }).execute();
+      await db
+        .insertInto('oauth_states')
+        .values({ state_hash: s.stateHash, workspace_id: s.workspaceId, expires_at: s.expiresAt, used_at: null, started_by: s.startedBy, browser_hash: s.browserHash })
+        .execute();
     },
 
-    async consumeOAuthState(stateHash, now) {
+    async consumeOAuthState(stateHash, now, presentedBrowserHash) {
+      // The browser check is part of the guarded UPDATE: a callback from the wrong browser does not use the state up.
       const row = await db
         .updateTable('oauth_states')
         .set({ used_at: now })
         .where('state_hash', '=', stateHash)
         .where('used_at', 'is', null)
         .where('expires_at', '>', now)
+        .where((eb) => (presentedBrowserHash === null ? eb('started_by', '=', 'api_key') : eb('browser_hash', '=', presentedBrowserHash)))
         .returning('workspace_id')
         .executeTakeFirst();
       return row?.workspace_id ?? null;
