@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// semver is installed with fastify (a production dependency); it is npm's own reading of `engines`.
+// semver (a dev dependency here; fastify uses it too) is npm's own reading of `engines`.
 const semver = createRequire(import.meta.url)('semver') as { satisfies(version: string, range: string, o?: { includePrerelease?: boolean }): boolean };
 
 const ROOT = resolve(import.meta.dirname, '..');
