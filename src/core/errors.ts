@@ -38,3 +38,9 @@ export class ConfigError extends CohortError {
     super('config_invalid', `invalid settings:\n  - ${problems.join('\n  - ')}`);
   }
 }
+
+/**
+ * One user's data cannot go through a step (a template past its caps, a value the database would
+ * refuse): that user's entry fails alone with `code` as its reason (engine/executor.ts), the batch goes on.
+ */
+export class EntryDataError extends CohortError {}
