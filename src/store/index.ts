@@ -13,12 +13,13 @@ import { syncQueries } from './queries/sync.ts';
 import { profileQueries } from './queries/profiles.ts';
 import { userHistoryQueries } from './queries/user-history.ts';
 import { tiktokConnectionQueries } from './queries/tiktok-connections.ts';
+import { webhookOutboxQueries } from './queries/webhook-outbox.ts';
 import { workspaceQueries } from './queries/workspaces.ts';
 import type { DB } from './schema.ts';
 
 function queries(db: Kysely<DB>, dialect: Dialect): Queries {
   const ctx = { db, dialect };
-  return { ...workspaceQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx) };
+  return { ...workspaceQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx), ...webhookOutboxQueries(ctx) };
 }
 
 export async function createStore(databaseUrl: string): Promise<Store> {
@@ -45,3 +46,4 @@ export async function createStore(databaseUrl: string): Promise<Store> {
 export type * from './port.ts';
 export type * from './journey-port.ts';
 export type * from './sync-port.ts';
+export type * from './webhook-port.ts';
