@@ -13,7 +13,6 @@ import { hashApiKey, newApiKey } from '../src/api/auth.ts';
 import { systemClock } from '../src/core/clock.ts';
 import { storeCanvasReader } from '../src/engine/canvas-reader.ts';
 import { engineHooks } from '../src/engine/events.ts';
-import { fetchIO } from '../src/engine/http-io.ts';
 import { createWorker } from '../src/engine/worker.ts';
 import { threadHasher } from '../src/partners/tiktok/hash-pool.ts';
 import { createStore } from '../src/store/index.ts';
@@ -33,7 +32,7 @@ const store = await createStore(databaseUrl);
 const clock = systemClock();
 const canvases = storeCanvasReader(store);
 const hasher = threadHasher(); // as `cohort serve` does (src/main.ts)
-const worker = createWorker({ store, canvases, clock, io: fetchIO(), hasher });
+const worker = createWorker({ store, canvases, clock, hasher });
 const app = await buildApi({
   deps: { store, clock, engine: engineHooks(), journeys: { canvases, wake: () => worker.wake() }, tiktokLaunchContext: async () => ({ status: 'connected', advertiserIds: [ADVERTISER] }) },
 });

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { StepIO } from './steps/index.ts';
 
-/** The real StepIO: fetch with a per-request timeout, and real pauses between attempts. */
+/** The plain transport: fetch with a per-request timeout, no redirects followed. */
 export function fetchIO(): StepIO {
   return {
     async http(req) {
@@ -9,6 +8,5 @@ export function fetchIO(): StepIO {
       await res.arrayBuffer().catch(() => undefined); // drain, so the connection is reused
       return { status: res.status };
     },
-    pause: (ms) => sleep(ms),
   };
 }
