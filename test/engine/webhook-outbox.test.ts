@@ -41,7 +41,7 @@ describeEachStore('webhook outbox', ({ store, url, kind }) => {
   let h: EngineHarness;
   let ws: { id: string; key: string };
   beforeEach(async () => {
-    h = await engineHarness(store(), { http: transport, webhooks: { timeoutMs: 300 } });
+    h = await engineHarness(store(), { http: transport });
     ws = await h.workspace();
     rx.seen.length = 0;
   });
@@ -116,16 +116,17 @@ describeEachStore('webhook outbox', ({ store, url, kind }) => {
   });
 
   it('a receiver that holds its answer times out (injected 300 ms), is tried 3 times, and the user goes on; so does one that refuses connections', async () => {
+    const ht = await engineHarness(store(), { http: transport, webhooks: { timeoutMs: 300 } });
     const slow = await launch(`${rx.url}/hold`);
     const dead = await launch('http://127.0.0.1:9/x');
     await trigger(slow, ['t1']);
     await trigger(dead, ['t2']);
     const started = Date.now();
-    await h.worker.drain();
-    h.clock.advance(500);
-    await h.worker.drain();
-    h.clock.advance(2_000);
-    await h.worker.drain();
+    await ht.worker.drain();
+    ht.clock.advance(500);
+    await ht.worker.drain();
+    ht.clock.advance(2_000);
+    await ht.worker.drain();
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(await deliveries(slow)).toEqual([expect.objectContaining({ ok: 0, http_status: null, error: 'timed out after 300 ms', attempts: 3 })]);
     expect(await deliveries(dead)).toEqual([expect.objectContaining({ ok: 0, http_status: null, error: 'network error', attempts: 3 })]);
