@@ -103,7 +103,10 @@ export function runEntries(
 export async function writeOutcomes(tx: Queries, outcomes: readonly Outcome[], now: number): Promise<void> {
   await tx.insertSyncItems(outcomes.flatMap((o) => o.syncItems), now);
   await tx.insertWebhookCalls(outcomes.flatMap((o) => o.outbox), now);
-  await tx.insertWebhookDeliveries(outcomes.flatMap((o) => (o.delivery ? [o.delivery] : [])), now);
+  // A loop, not flatMap: no array per outcome (a batch holds 10,000 and almost none has a delivery).
+  const deliveries: WebhookDelivery[] = [];
+  for (const o of outcomes) if (o.delivery) deliveries.push(o.delivery);
+  await tx.insertWebhookDeliveries(deliveries, now);
   for (const [workspaceId, group] of groupBy(outcomes.filter((o) => o.profileSet !== null), (o) => o.workspaceId)) {
     const patches: ProfilePatch[] = group.map((o) => ({ externalId: o.externalId, ...splitAttributes(o.profileSet!) }) as ProfilePatch);
     await tx.upsertProfiles(workspaceId, patches, now);
