@@ -198,6 +198,19 @@ describeEachStore('webhook outbox', ({ store, url, kind }) => {
     expect((await h.call(ws.key, 'GET', '/api/users/k1')).body.canvas_entries).toEqual([expect.objectContaining({ status: 'exited' })]);
   });
 
+  it('a call whose claims never settle (its process keeps dying) is given up after 5 more claims than attempts, and the user goes on', async () => {
+    const id = await launch(`${rx.url}/ok/{{external_id}}`);
+    await trigger(id, ['z1']);
+    await h.worker.runOnce();
+    // Five claims that each died before settling, each after the last one's lease ran out; the sixth gives up.
+    for (let i = 0; i < 5; i++) expect(await store().claimDueWebhookCalls({ now: h.clock.now() + i * 61_000, limit: 1, perWorkspace: 8, busy: new Map(), leaseMs: 60_000, leaseId: `dead-${i}` })).toHaveLength(1);
+    h.clock.advance(5 * 61_000);
+    await h.worker.drain();
+    expect(rx.seen).toHaveLength(0);
+    expect(await deliveries(id)).toEqual([expect.objectContaining({ ok: 0, error: 'delivery_abandoned', attempts: 1 })]);
+    expect((await steps(id)).mark).toMatchObject({ entered: 1, exited: 1 });
+  });
+
   it('a scheduled launch into a webhook step parks everyone and the calls go out', async () => {
     await h.call(ws.key, 'POST', '/api/users/track', { attributes: Array.from({ length: 50 }, (_, i) => ({ external_id: `l${i}` })) });
     const created = await h.call(ws.key, 'POST', '/api/canvases', {
