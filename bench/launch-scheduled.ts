@@ -17,8 +17,6 @@ import { createWorker } from '../src/engine/worker.ts';
 import { threadHasher } from '../src/partners/tiktok/hash-pool.ts';
 import { createStore } from '../src/store/index.ts';
 import type { ProfilePatch } from '../src/store/port.ts';
-import { NO_ALLOWANCES } from '../src/webhooks/address-policy.ts';
-import { guardedHttp } from '../src/webhooks/guarded-http.ts';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '1000000' }, database: { type: 'string' } } });
 const N = Number(values.users);
@@ -34,8 +32,7 @@ const store = await createStore(databaseUrl);
 const clock = systemClock();
 const canvases = storeCanvasReader(store);
 const hasher = threadHasher(); // as `cohort serve` does (src/main.ts)
-// The canvas has no webhook step; the IO is the guarded one `cohort serve` uses, with no allowances.
-const worker = createWorker({ store, canvases, clock, io: { ...guardedHttp({ allow: NO_ALLOWANCES }), pause: async () => undefined }, hasher });
+const worker = createWorker({ store, canvases, clock, hasher });
 const app = await buildApi({
   deps: { store, clock, engine: engineHooks(), journeys: { canvases, wake: () => worker.wake() }, tiktokLaunchContext: async () => ({ status: 'connected', advertiserIds: [ADVERTISER] }) },
 });

@@ -5,7 +5,6 @@
  * else receives its dependencies.
  */
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { buildApi } from './api/app.ts';
 import type { ApiDeps, EngineHooks, JourneyDeps } from './api/deps.ts';
@@ -14,6 +13,7 @@ import { systemClock, type Clock } from './core/clock.ts';
 import { CohortError } from './core/errors.ts';
 import { storeCanvasReader } from './engine/canvas-reader.ts';
 import { engineHooks } from './engine/events.ts';
+import { createWebhookSender, type WebhookSender } from './engine/webhook-sender.ts';
 import { createWorker, type Worker } from './engine/worker.ts';
 import { threadHasher } from './partners/tiktok/hash-pool.ts';
 import { createSyncRunner, type SyncRunner } from './sync/leader.ts';
@@ -48,6 +48,8 @@ export interface Runtime extends Services {
   readonly apiDeps: ApiDeps;
   /** The in-process journey worker, once started; the trigger route wakes it. */
   readonly worker: { current: Worker | null };
+  /** The in-process webhook sender, once started; the worker wakes it when a batch parked users at webhook steps. */
+  readonly webhooks: { current: WebhookSender | null };
   /** The in-process TikTok sender (while this process leads), once started; new sync items wake it. */
   readonly sync: { current: SyncRunner | null };
   readonly syncMetrics: SyncMetrics;
@@ -91,6 +93,7 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const services = await openServices(config, parts.logger);
   const worker: Runtime['worker'] = { current: null };
+  const webhooks: Runtime['webhooks'] = { current: null };
   const listening: Runtime['listening'] = { url: null };
   const role = parts.role ?? 'all';
   let tiktok: TikTokRuntime;
@@ -113,7 +116,9 @@ export async function createRuntime(
   const metrics = { contentType: syncMetrics.registry.contentType, text: (withTenantIds: boolean) => syncMetrics.text(withTenantIds), token: config.metricsToken };
   // The workers this process runs (none in an api-only process) are part of its readiness.
   const readiness = (): Record<string, string> =>
-    role === 'api' ? {} : { journey_worker: worker.current?.health() ?? 'not started', tiktok_sender: sync.current?.health() ?? 'not started' };
+    role === 'api'
+      ? {}
+      : { journey_worker: worker.current?.health() ?? 'not started', webhook_sender: webhooks.current?.health() ?? 'not started', tiktok_sender: sync.current?.health() ?? 'not started' };
   const webhookHttp = guardedHttp({ allow: config.webhookAllowHosts });
   const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext, tiktok: tiktok.connections, metrics, readiness, webhookTargetCheck: (url) => webhookHttp.check(url) };
   const close = async (): Promise<void> => {
@@ -121,7 +126,7 @@ export async function createRuntime(
     await tiktok.close();
     await services.close();
   };
-  return { ...services, close, apiDeps, worker, sync, syncMetrics, tiktok, webhookHttp, listening };
+  return { ...services, close, apiDeps, worker, webhooks, sync, syncMetrics, tiktok, webhookHttp, listening };
 }
 
 /** `cohort serve`: starts the components of `role`, and stops them cleanly on SIGINT/SIGTERM. */
@@ -137,7 +142,9 @@ export async function runServe(config: Config, role: Role): Promise<Server> {
       url = api.url;
       runtime.listening.url = url;
     }
-    if (role === 'all' || role === 'worker') components.push(startWorker(runtime), startSync(runtime));
+    // Stopped in reverse: the TikTok sender, then the webhook sender (its calls in flight end and their
+    // users move on while the worker still runs), then the worker.
+    if (role === 'all' || role === 'worker') components.push(startWorker(runtime), startWebhooks(runtime), startSync(runtime));
     // The built-in TikTok emulator, when there are no credentials, started with the runtime
     // (tiktok-runtime.ts) and stops with runtime.close().
   } catch (error) {
@@ -171,11 +178,13 @@ function startWorker(runtime: Runtime): Component {
     store: runtime.store,
     canvases: runtime.apiDeps.journeys.canvases,
     clock: runtime.clock,
-    io: { http: (req) => runtime.webhookHttp.http(req), pause: (ms) => sleep(ms) },
     hasher,
     leaseMs: runtime.config.workerLeaseMs,
     onError: (error) => runtime.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'journey worker pass failed; retrying'),
-    afterBatch: () => runtime.sync.current?.wake(),
+    afterBatch: () => {
+      runtime.sync.current?.wake();
+      runtime.webhooks.current?.wake();
+    },
   });
   runtime.worker.current = worker;
   worker.start();
@@ -190,6 +199,22 @@ function startWorker(runtime: Runtime): Component {
       await hasher.close();
     },
   };
+}
+
+/** Webhook calls, outside every entry batch (engine/webhook-sender.ts): a slow receiver holds only its own calls. */
+function startWebhooks(runtime: Runtime): Component {
+  const sender = createWebhookSender({
+    store: runtime.store,
+    canvases: runtime.apiDeps.journeys.canvases,
+    clock: runtime.clock,
+    http: (req) => runtime.webhookHttp.http(req),
+    afterSettle: () => runtime.worker.current?.wake(),
+    // The message only: an error may quote a request, and a URL may carry an external id.
+    onError: (error) => runtime.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'webhook sender pass failed; retrying'),
+  });
+  runtime.webhooks.current = sender;
+  sender.start();
+  return { name: 'webhook-sender', stop: () => sender.stop() };
 }
 
 /** The TikTok sender, run only while this process leads for the app (one budget per deployment). */

@@ -49,3 +49,9 @@ export class WebhookBlockedError extends CohortError {
     super('webhook_blocked', `webhook to ${host} refused: ${why}`);
   }
 }
+
+/**
+ * One user's data cannot go through a step (a template past its caps, a value the database would
+ * refuse): that user's entry fails alone with `code` as its reason (engine/executor.ts), the batch goes on.
+ */
+export class EntryDataError extends CohortError {}

@@ -2,6 +2,9 @@
  * Canvas analytics (spec §4, §2.7) from the durable step counts. Pure: the same rows always give the
  * same numbers. `pending` is its own counter (+1 when a user arrives at an audience_sync step, −1
  * when their item settles), so entered = synced + not_synced + pending + errored at every moment.
+ * `failed` (every step; spec §9): entries that failed at the step, with their reasons, so that at
+ * rest entered = proceeded + exited + (users still waiting in the step) + failed. An entry failing
+ * at an audience_sync step is also errored there, with the same reason (executor.ts).
  */
 import type { CanvasDefinition, CanvasStatus } from '../core/canvas.ts';
 import type { StepCountRow } from '../store/journey-port.ts';
@@ -12,6 +15,8 @@ export interface StepAnalytics {
   entered: number;
   proceeded: number;
   exited: number;
+  failed: number;
+  failures: { reason: string; count: number }[];
   synced?: number;
   not_synced?: number;
   pending?: number;
@@ -27,7 +32,7 @@ export interface CanvasAnalytics {
   series: ({ minute: string; step_id: string } & Record<string, number | string>)[];
 }
 
-const METRICS = ['entered', 'proceeded', 'exited', 'synced', 'not_synced', 'pending', 'errored'] as const;
+const METRICS = ['entered', 'proceeded', 'exited', 'failed', 'synced', 'not_synced', 'pending', 'errored'] as const;
 
 export function buildAnalytics(canvasId: string, status: CanvasStatus, definition: CanvasDefinition, rows: readonly StepCountRow[]): CanvasAnalytics {
   const totals = new Map<string, number>();
@@ -50,7 +55,7 @@ export function buildAnalytics(canvasId: string, status: CanvasStatus, definitio
   const reasonList = (stepId: string, metric: string) =>
     [...(reasons.get(`${stepId}|${metric}`) ?? new Map<string, number>())].map(([reason, count]) => ({ reason, count })).filter((x) => x.count !== 0).sort((a, b) => b.count - a.count);
   const steps = definition.steps.map((s): StepAnalytics => {
-    const base: StepAnalytics = { id: s.id, type: s.type, entered: total(s.id, 'entered'), proceeded: total(s.id, 'proceeded'), exited: total(s.id, 'exited') };
+    const base: StepAnalytics = { id: s.id, type: s.type, entered: total(s.id, 'entered'), proceeded: total(s.id, 'proceeded'), exited: total(s.id, 'exited'), failed: total(s.id, 'failed'), failures: reasonList(s.id, 'failed') };
     if (s.type !== 'audience_sync') return base;
     return {
       ...base,

@@ -19,13 +19,11 @@ import { runEntries, writeOutcomes, type Outcome } from './executor.ts';
 import { hasDigest, type DigestTable, type HashedField } from '../core/digest-rows.ts';
 import { keepIdentifierRows } from '../core/identifier-rows.ts';
 import type { IdentifierHasher } from '../partners/tiktok/hash-pool.ts';
-import type { StepIO } from './steps/index.ts';
 
 export interface LauncherDeps {
   store: Store;
   canvases: CanvasReader;
   clock: Clock;
-  io: StepIO;
   /** Hashes a chunk's identifiers when the first step is audience_sync (a thread pool in `serve`); absent: the step hashes each user itself. */
   hasher?: IdentifierHasher;
   /** Profiles per transaction. */
@@ -96,7 +94,7 @@ async function writeEach(tx: Queries, canvas: CanvasSnapshot, candidates: readon
     if (id === undefined) return; // already active in this canvas: not entered again
     const o = outcomes[i]!;
     for (const s of o.syncItems) s.entryId = id;
-    for (const w of o.webhooks) w.entryId = id;
+    for (const w of o.outbox) w.entryId = id;
     kept.push(o);
   });
   await writeOutcomes(tx, kept, now);
@@ -146,8 +144,8 @@ async function planBulk(deps: LauncherDeps, canvas: CanvasSnapshot, chunk: Chunk
   }
   const runs = await runNewUsers(deps, canvas, firsts, hashed, defaultCountry, now, rows);
   // The shortcut holds while that step's run is what it is today: one sync item, no other effect,
-  // and both kinds leave in the same state. Anything else goes user by user.
-  if (runs.some((o) => o.syncItems.length !== 1 || o.webhooks.length > 0 || o.profileSet !== null)) return null;
+  // and both kinds leave in the same state. Anything else (a failure too) goes user by user.
+  if (runs.some((o) => o.syncItems.length !== 1 || o.outbox.length > 0 || o.profileSet !== null || o.update.status === 'failed')) return null;
   if (runs.length === 2 && !sameState(runs[0]!.update, runs[1]!.update)) return null;
   return { kind, runOf: [firstOf[0]! >= 0 ? runs[0]! : null, firstOf[1]! >= 0 ? runs[runs.length - 1]! : null] };
 }
@@ -246,7 +244,7 @@ async function runNewUsers(deps: LauncherDeps, canvas: CanvasSnapshot, candidate
     context: c.context ?? null,
     dispatchId: c.dispatchId ?? null,
   }));
-  return runEntries(deps.io, entries, (e) => ({ definition: canvas.definition, profile: candidates[-e.id - 1]!.profile, hashed: hashed ? { table: hashed, row: rows ? rows[-e.id - 1]! : -e.id - 1 } : undefined }), defaultCountry, now);
+  return runEntries(entries, (e) => ({ definition: canvas.definition, profile: candidates[-e.id - 1]!.profile, hashed: hashed ? { table: hashed, row: rows ? rows[-e.id - 1]! : -e.id - 1 } : undefined }), defaultCountry, now);
 }
 
 async function launchedVersion(deps: LauncherDeps, job: { workspaceId: string; canvasId: string; version: number }, canvas: { version: number }) {

@@ -11,13 +11,11 @@ import type { CanvasReader } from './canvas-reader.ts';
 import { executeClaimed } from './executor.ts';
 import { runDueLaunchJob } from './launcher.ts';
 import type { IdentifierHasher } from '../partners/tiktok/hash-pool.ts';
-import type { StepIO } from './steps/index.ts';
 
 export interface WorkerOptions {
   store: Store;
   canvases: CanvasReader;
   clock: Clock;
-  io: StepIO;
   /** Hashes a launch chunk's identifiers off the main thread (launcher.ts). */
   hasher?: IdentifierHasher;
   /** Entries claimed per run. */
@@ -29,7 +27,7 @@ export interface WorkerOptions {
   /** Sleep between empty polls. */
   idleMs?: number;
   onError?: (error: unknown) => void;
-  /** Called after a batch of entries or a launch chunk committed (the sender is woken: new sync items may be pending). */
+  /** Called after a batch of entries or a launch chunk committed (the senders are woken: new sync items or webhook calls may be waiting). */
   afterBatch?: () => void;
 }
 
@@ -53,11 +51,16 @@ export function createWorker(o: WorkerOptions): Worker {
   const idleMs = o.idleMs ?? 200;
   async function runOnce(): Promise<number> {
     let work = 0;
-    const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, io: o.io, hasher: o.hasher, chunkSize: o.launchChunk ?? 10_000, leaseMs, newLeaseId: randomUUID }, () => o.afterBatch?.());
+    // A launch job that fails is reported and tried again when its lease runs out; the entries of
+    // every other canvas and workspace go on meanwhile.
+    const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, hasher: o.hasher, chunkSize: o.launchChunk ?? 10_000, leaseMs, newLeaseId: randomUUID }, () => o.afterBatch?.()).catch((error: unknown) => {
+      o.onError?.(error);
+      return null;
+    });
     if (launched !== null) work += launched;
     const leaseId = randomUUID();
     const claimed = await o.store.claimDueEntries({ now: o.clock.now(), limit: batchSize, leaseMs, leaseId });
-    const moved = await executeClaimed({ store: o.store, canvases: o.canvases, io: o.io }, claimed, leaseId, o.clock.now());
+    const moved = await executeClaimed({ store: o.store, canvases: o.canvases }, claimed, leaseId, o.clock.now());
     if (moved > 0) o.afterBatch?.();
     return work + claimed.length;
   }

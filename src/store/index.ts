@@ -14,12 +14,13 @@ import { syncRequeueQueries } from './queries/sync-requeue.ts';
 import { profileQueries } from './queries/profiles.ts';
 import { userHistoryQueries } from './queries/user-history.ts';
 import { tiktokConnectionQueries } from './queries/tiktok-connections.ts';
+import { webhookOutboxQueries } from './queries/webhook-outbox.ts';
 import { workspaceQueries } from './queries/workspaces.ts';
 import type { DB } from './schema.ts';
 
 function queries(db: Kysely<DB>, dialect: Dialect): Queries {
   const ctx = { db, dialect };
-  return { ...workspaceQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx) };
+  return { ...workspaceQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx), ...webhookOutboxQueries(ctx) };
 }
 
 export async function createStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {
@@ -60,3 +61,4 @@ export async function createStore(databaseUrl: string, options: OpenOptions = {}
 export type * from './port.ts';
 export type * from './journey-port.ts';
 export type * from './sync-port.ts';
+export type * from './webhook-port.ts';

@@ -6,7 +6,8 @@ import type { SyncField } from '../core/canvas.ts';
 import type { DigestTable, HashedRow } from '../core/digest-rows.ts';
 import type { Json } from './port.ts';
 
-export type EntryStatus = 'active' | 'exited';
+/** `failed`: the entry could not go on (a template past its caps, a value the database refuses…); it ended where it was, with a reason. */
+export type EntryStatus = 'active' | 'exited' | 'failed';
 
 export interface NewEntry {
   workspaceId: string;
@@ -42,7 +43,10 @@ export interface Entry {
   dispatchId: string | null;
 }
 
-/** Where an entry goes after a worker ran it. `dueAt` null with status active never happens. */
+/**
+ * Where an entry goes after a worker ran it. Active with `dueAt` null: parked at a webhook step until
+ * its call ends (the webhook sender moves it on). `failureReason` only with status failed.
+ */
 export interface EntryUpdate {
   id: number;
   stepId: string | null;
@@ -50,6 +54,7 @@ export interface EntryUpdate {
   dueAt: number | null;
   stepEnteredAt: number;
   exitedAt: number | null;
+  failureReason?: string | null;
 }
 
 export interface PriorEntry {

@@ -378,6 +378,42 @@ function m0008(dialect: Dialect): Migration {
 }
 
 /**
+ * Issue 16. Webhooks leave the entry batch: a webhook step writes its rendered request to
+ * `webhook_outbox` in the transaction that parks the user, and the webhook sender delivers it under
+ * a lease (engine/webhook-sender.ts) and deletes it when the call ends. And an entry that cannot go
+ * on fails alone: status `failed` with `failure_reason`.
+ */
+function m0009(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('entries').addColumn('failure_reason', 'text').execute();
+      const t = db.schema.createTable('webhook_outbox');
+      await (dialect === 'sqlite' ? t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()) : t.addColumn('id', 'bigserial', (c) => c.primaryKey()))
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('canvas_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('step_id', 'text', (c) => c.notNull())
+        .addColumn('entry_id', 'bigint', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('headers', 'text', (c) => c.notNull())
+        .addColumn('body', 'text')
+        .addColumn('timeout_ms', 'integer')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .addColumn('due_at', 'bigint', (c) => c.notNull())
+        .addColumn('lease_id', 'text')
+        .addColumn('lease_expires_at', 'bigint')
+        .addColumn('claim_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // The sender's claim: calls by due time (every row is undelivered: a delivered call is deleted).
+      await db.schema.createIndex('webhook_outbox_due_idx').on('webhook_outbox').columns(['due_at', 'id']).execute();
+    },
+  };
+}
+
+/**
  * The order in which users' sync intents entered (issue 16, finding 5): for one user and one audience
  * the most recent intent wins, so the sender compares intents by this number. Null means the batch's
  * own id (what a new batch gets, at no extra write); a split's tail and a re-sent part keep their
@@ -413,6 +449,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0006_lean_indexes': m0006,
       '0007_sync_batches': m0007(dialect),
       '0008_sync_payloads': m0008(dialect),
+      '0009_webhook_outbox_entry_failures': m0009(dialect),
       '0010_sync_intent_seq': m0010,
       '0012_oauth_state_browser': m0012,
     }),

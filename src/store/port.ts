@@ -9,6 +9,7 @@ import type { IdentifierRows } from '../core/identifier-rows.ts';
 import type { JourneyQueries } from './journey-port.ts';
 import type { Leadership } from './locks.ts';
 import type { SyncQueries } from './sync-port.ts';
+import type { WebhookOutboxQueries } from './webhook-port.ts';
 import type { Dialect } from './migrations.ts';
 
 export type { Dialect, Leadership };
@@ -93,6 +94,8 @@ export interface ProfileEntry {
   status: string;
   enteredAt: number;
   exitedAt: number | null;
+  /** Why a `failed` entry failed (a snake_case code, e.g. `template_too_deep`); null otherwise. */
+  failureReason: string | null;
 }
 
 /** One sync item of a profile, deliberately without its hashed identifiers. */
@@ -243,7 +246,7 @@ export interface TikTokConnectionQueries {
   pruneOAuthStates(now: number, limit: number): Promise<number>;
 }
 
-export interface Queries extends WorkspaceQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries, SyncQueries, TikTokConnectionQueries {}
+export interface Queries extends WorkspaceQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries, SyncQueries, TikTokConnectionQueries, WebhookOutboxQueries {}
 
 export interface Store extends Queries {
   readonly dialect: Dialect;

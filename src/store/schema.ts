@@ -96,6 +96,8 @@ export interface EntriesTable {
   lease_id: string | null;
   lease_expires_at: number | null;
   claim_count: number;
+  /** Why a `failed` entry failed (a snake_case code); null otherwise. Migration 0009. */
+  failure_reason: string | null;
 }
 
 export interface LaunchJobsTable {
@@ -190,6 +192,32 @@ export interface WebhookDeliveriesTable {
   created_at: number;
 }
 
+/** A webhook call not yet delivered (migration 0009): the request as the step rendered it; deleted once the call ends. */
+export interface WebhookOutboxTable {
+  id: Generated<number>;
+  workspace_id: string;
+  canvas_id: string;
+  /** The entry's canvas version: where the user goes on from the step. */
+  version: number;
+  step_id: string;
+  entry_id: number;
+  url: string;
+  method: string;
+  /** JSON object of header names to values. */
+  headers: string;
+  body: string | null;
+  /** The step's own timeout, if it set one (the sender caps it). */
+  timeout_ms: number | null;
+  /** Attempts made and failed so far (transient failures only). */
+  attempts: number;
+  last_error: string | null;
+  due_at: number;
+  lease_id: string | null;
+  lease_expires_at: number | null;
+  claim_count: number;
+  created_at: number;
+}
+
 /** One row per workspace: its TikTok link (migration 0004; queries/tiktok-connections.ts). */
 export interface TiktokConnectionsTable {
   workspace_id: string;
@@ -242,4 +270,5 @@ export interface DB {
   sync_members: SyncMembersTable;
   sync_queues: SyncQueuesTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_outbox: WebhookOutboxTable;
 }

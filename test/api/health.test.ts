@@ -40,7 +40,7 @@ describe('api: health, readiness and metrics', () => {
       metrics: { contentType: metrics.registry.contentType, text: (w) => metrics.text(w), token: TOKEN },
       readiness: () => ({ journey_worker: workerHealth }),
     });
-    worker = createWorker({ store, canvases, clock: api.clock, io: { http: async () => ({ status: 200 }), pause: async () => undefined } });
+    worker = createWorker({ store, canvases, clock: api.clock });
     ws = await api.workspace();
     // Three users pending in one audience: the labelled queue depth has something to show.
     const created = await api.call(ws.key, 'POST', '/api/canvases', {

@@ -260,8 +260,8 @@ describeEachStore('api: users', ({ store, url }) => {
       const res = await user(key, 'hist');
       expect(res.status).toBe(200);
       expect(res.body.canvas_entries).toEqual([
-        { canvas_id: 'cv_new', version: 2, step_id: 'wait', status: 'active', entered_at: TEST_START, exited_at: null },
-        { canvas_id: 'cv_old', version: 1, step_id: null, status: 'exited', entered_at: new Date(START - 2_000).toISOString(), exited_at: new Date(START - 1_000).toISOString() },
+        { canvas_id: 'cv_new', version: 2, step_id: 'wait', status: 'active', entered_at: TEST_START, exited_at: null, failure_reason: null },
+        { canvas_id: 'cv_old', version: 1, step_id: null, status: 'exited', entered_at: new Date(START - 2_000).toISOString(), exited_at: new Date(START - 1_000).toISOString(), failure_reason: null },
       ]);
       expect(res.body.sync_items).toEqual([
         { canvas_id: 'cv_new', step_id: 'sync', advertiser_id: '7000000000000000001', audience_id: 'aud1', action: 'remove', outcome: 'pending', reason: null, created_at: TEST_START, settled_at: null },

@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, exitOf, runCohort, startCohort, waitForLine } from '../support/cli.ts';
 import { freshSqliteFile } from '../support/databases.ts';
+import { startReceiver } from '../support/receivers.ts';
 
 describe('cli: cohort serve', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -37,6 +38,40 @@ describe('cli: cohort serve', () => {
 
     child.kill('SIGTERM');
     expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+  });
+
+  it('sends a webhook step\'s call from its webhook sender, moves the user on, and stops it in order on SIGTERM', async () => {
+    const created = await runCohort(['workspaces', 'create', 'Hooks', '--database', db.url]);
+    const { api_key: key } = JSON.parse(created.stdout) as { api_key: string };
+    const rx = await startReceiver();
+    try {
+      // The allow list opens the local receiver once webhook targets are guarded (spec §9); harmless before.
+      const child = startCohort(['serve', '--port', '0', '--database', db.url], cleanEnv({ COHORT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' }));
+      children.push(child);
+      // The start line lists the components, the webhook sender among them.
+      const [, url] = await waitForLine(child, /"webhook-sender".*cohort listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const api = async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+        return (await res.json()) as { id: string; steps: { id: string; entered: number; proceeded: number; exited: number }[] };
+      };
+      const canvas = await api('POST', '/api/canvases', {
+        name: 'Hook', first_step: 'hook',
+        steps: [{ id: 'hook', type: 'webhook', next: 'mark', config: { url: `${rx.url}/served/{{external_id}}` } }, { id: 'mark', type: 'user_update', config: { set: { called: true } }, next: null }],
+      });
+      await api('POST', `/api/canvases/${canvas.id}/launch`);
+      await api('POST', '/api/canvas/trigger/send', { canvas_id: canvas.id, recipients: [{ external_user_id: 'hooked' }] });
+      let steps = (await api('GET', `/api/canvases/${canvas.id}/analytics`)).steps;
+      for (let i = 0; i < 200 && steps[1]!.exited < 1; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        steps = (await api('GET', `/api/canvases/${canvas.id}/analytics`)).steps;
+      }
+      expect(rx.seen.map((r) => r.path)).toEqual(['/served/hooked']);
+      expect(steps).toMatchObject([{ id: 'hook', entered: 1, proceeded: 1 }, { id: 'mark', entered: 1, exited: 1 }]);
+      child.kill('SIGTERM');
+      expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+    } finally {
+      await rx.close();
+    }
   });
 
   it('runs without an API in role worker and exits 0 on SIGINT', async () => {

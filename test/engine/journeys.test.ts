@@ -231,7 +231,7 @@ describeEachStore('journeys', ({ store, url }) => {
     await h.worker.drain();
     const reopened = await createStore(url());
     try {
-      const h2 = await engineHarness(reopened);
+      const h2 = await engineHarness(reopened, { webhookAllowHosts: '127.0.0.1/32' });
       h2.clock.set(h.clock.now() + 30_000);
       await h2.worker.drain();
       const a = await h2.call(ws.key, 'GET', `/api/canvases/${id}/analytics`);

@@ -39,7 +39,7 @@ describeEachStore('store: user history', ({ store, url }) => {
   it('lists the latest 100 entries of a profile, newest first, in its workspace only', async () => {
     const entries = await store().listEntriesOfProfile('ws_h', 'u');
     expect(entries).toHaveLength(100);
-    expect(entries[0]).toEqual({ canvasId: 'cv_119', version: 1, stepId: 's', status: 'exited', enteredAt: NOW + 119, exitedAt: NOW + 120 });
+    expect(entries[0]).toEqual({ canvasId: 'cv_119', version: 1, stepId: 's', status: 'exited', enteredAt: NOW + 119, exitedAt: NOW + 120, failureReason: null });
     expect(entries[99]!.canvasId).toBe('cv_20');
     expect(await store().listEntriesOfProfile('ws_h', 'u', 3)).toHaveLength(3);
     expect(await store().listEntriesOfProfile('ws_h', 'u', 5_000)).toHaveLength(100);

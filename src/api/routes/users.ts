@@ -83,14 +83,15 @@ const UserAnswer = {
       description: 'The latest 100 entries, newest first',
       items: {
         type: 'object',
-        required: ['canvas_id', 'version', 'step_id', 'status', 'entered_at', 'exited_at'],
+        required: ['canvas_id', 'version', 'step_id', 'status', 'entered_at', 'exited_at', 'failure_reason'],
         properties: {
           canvas_id: { type: 'string' },
           version: { type: 'integer' },
           step_id: nullableString,
-          status: { type: 'string' },
+          status: { type: 'string', description: 'active, exited or failed' },
           entered_at: dateTime,
           exited_at: nullableDateTime,
+          failure_reason: { type: 'string', nullable: true, description: 'why a failed entry failed, e.g. template_too_deep, invalid_value' },
         },
       },
     },
@@ -231,6 +232,7 @@ const entryView = (e: ProfileEntry) => ({
   status: e.status,
   entered_at: iso(e.enteredAt),
   exited_at: isoOrNull(e.exitedAt),
+  failure_reason: e.failureReason,
 });
 
 const syncItemView = (s: ProfileSyncItem) => ({

@@ -9,4 +9,4 @@ import { webhook } from './webhook.ts';
 /** Exhaustive: a new StepType does not compile until it has a handler here. */
 export const stepRegistry: { readonly [K in StepType]: StepHandler<K> } = { audience_sync, delay, decision_split, webhook, user_update };
 
-export type { Effect, StepContext, StepHandler, StepHashes, StepIO, StepResult } from './step.ts';
+export type { Effect, HttpRequest, StepContext, StepHandler, StepHashes, StepIO, StepResult } from './step.ts';

@@ -1,14 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseCanvas, type StepDefinition, type StepType } from '../../core/canvas.ts';
 import { hexOf } from '../../core/digest-rows.ts';
 import type { Entry } from '../../store/journey-port.ts';
 import type { Profile } from '../../store/port.ts';
 import { sha256Hex } from '../../partners/tiktok/identifiers.ts';
-import { NO_ALLOWANCES, parseAllowList, type AllowList } from '../../webhooks/address-policy.ts';
-import { guardedHttp } from '../../webhooks/guarded-http.ts';
-import { stepRegistry, type StepContext, type StepHandler, type StepIO } from './index.ts';
+import { stepRegistry, type StepContext, type StepHandler } from './index.ts';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const profile = (over: Partial<Profile> = {}): Profile => ({
@@ -24,10 +20,9 @@ function step(json: unknown): StepDefinition {
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
   return parsed.canvas.steps[0]!;
 }
-const noIO: StepIO = { http: async () => ({ status: 200 }), pause: async () => undefined };
-function run(s: StepDefinition, p: Profile, opts: { now?: number; stepEnteredAt?: number; io?: StepIO; entry?: Entry; defaultCountry?: string } = {}) {
+function run(s: StepDefinition, p: Profile, opts: { now?: number; stepEnteredAt?: number; entry?: Entry; defaultCountry?: string } = {}) {
   const ctx = { step: s, profile: p, entry: opts.entry ?? entry(), now: opts.now ?? NOW, stepEnteredAt: opts.stepEnteredAt ?? NOW, defaultCountry: opts.defaultCountry ?? null } as StepContext<StepType>;
-  return (stepRegistry[s.type] as StepHandler<StepType>).execute(ctx, opts.io ?? noIO);
+  return (stepRegistry[s.type] as StepHandler<StepType>).execute(ctx);
 }
 
 describe('audience_sync', () => {
@@ -77,74 +72,29 @@ describe('user_update', () => {
   });
 });
 
-describe('webhook over real HTTP', () => {
-  let server: Server;
-  let url = '';
-  const seen: { method: string; path: string; body: string; headers: Record<string, unknown> }[] = [];
-  let failuresLeft = 0;
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        seen.push({ method: req.method ?? '', path: req.url ?? '', body, headers: req.headers });
-        if (req.url?.startsWith('/slow')) return void setTimeout(() => res.end('late'), 500);
-        if (failuresLeft > 0) {
-          failuresLeft--;
-          res.statusCode = 503;
-          return void res.end('busy');
-        }
-        res.statusCode = req.url?.startsWith('/missing') ? 404 : 200;
-        res.end('ok');
-      });
+describe('webhook', () => {
+  it('renders {{external_id}}, {{attribute}} and {{context.key}} into the request and parks the user (no HTTP here)', () => {
+    const hook = step({ id: 'h', type: 'webhook', next: 'n', config: { url: 'https://example.test/hook/{{external_id}}', method: 'POST', headers: { 'x-plan': '{{plan}}' }, body: { user: '{{external_id}}', name: '{{first_name}}', plan: '{{plan}}', offer: '{{context.offer}}', none: '{{nope}}' }, timeout_ms: 2_000 } });
+    const r = run(hook, profile({ first_name: 'Ann', custom: { plan: 'gold' } }), { entry: entry({ context: { offer: 'SPRING' } }) });
+    expect(r).toEqual({
+      kind: 'park',
+      effects: [{ kind: 'webhook_request', request: { url: 'https://example.test/hook/u1', method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Cohort-Webhook/1', 'x-plan': 'gold' }, body: expect.any(String), timeoutMs: 2_000 } }],
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  // The receiver is on 127.0.0.1, which spec §9 closes: these tests open it as an operator would.
-  const opened = parseAllowList('127.0.0.1/32') as { allow: AllowList };
-  const guarded = guardedHttp({ allow: opened.allow });
-  const closed = guardedHttp({ allow: NO_ALLOWANCES });
-  afterAll(async () => {
-    await Promise.all([guarded.close(), closed.close()]);
-    await new Promise<void>((r) => server.close(() => r()));
-  });
-  const io: StepIO = { http: guarded.http, pause: async () => undefined };
-
-  it('renders {{external_id}}, {{attribute}} and {{context.key}} into the URL and body', async () => {
-    const hook = step({ id: 'h', type: 'webhook', next: 'n', config: { url: `${url}/hook/{{external_id}}`, method: 'POST', body: { user: '{{external_id}}', name: '{{first_name}}', plan: '{{plan}}', offer: '{{context.offer}}', none: '{{nope}}' } } });
-    const r = await run(hook, profile({ first_name: 'Ann', custom: { plan: 'gold' } }), { io, entry: entry({ context: { offer: 'SPRING' } }) });
-    expect(r).toEqual({ kind: 'advance', next: 'n', effects: [{ kind: 'webhook_delivery', ok: true, httpStatus: 200, error: null, attempts: 1 }] });
-    const last = seen.at(-1)!;
-    expect(last.path).toBe('/hook/u1');
-    expect(JSON.parse(last.body)).toEqual({ user: 'u1', name: 'Ann', plan: 'gold', offer: 'SPRING', none: '' });
+    const effect = r.kind === 'park' ? r.effects[0] : undefined;
+    expect(JSON.parse(effect?.kind === 'webhook_request' ? effect.request.body! : '')).toEqual({ user: 'u1', name: 'Ann', plan: 'gold', offer: 'SPRING', none: '' });
   });
 
-  it('retries a 503 and records the success; a 404 is not retried; the user proceeds either way', async () => {
-    failuresLeft = 2;
-    const ok = await run(step({ id: 'h', type: 'webhook', next: 'n', config: { url: `${url}/flaky` } }), profile(), { io });
-    expect(ok).toMatchObject({ effects: [{ ok: true, httpStatus: 200, attempts: 3 }] });
-    const missing = await run(step({ id: 'h', type: 'webhook', next: 'n', config: { url: `${url}/missing` } }), profile(), { io });
-    expect(missing).toMatchObject({ kind: 'advance', next: 'n', effects: [{ ok: false, httpStatus: 404, error: 'HTTP 404', attempts: 1 }] });
+  it('sends no body with GET, and leaves the timeout to the sender when the step sets none', () => {
+    const r = run(step({ id: 'h', type: 'webhook', next: null, config: { url: 'https://example.test/x', method: 'GET', body: { a: 1 } } }), profile());
+    expect(r).toMatchObject({ kind: 'park', effects: [{ request: { method: 'GET', body: null, timeoutMs: null } }] });
   });
 
-  it('times out, retries, and records the failure', async () => {
-    const slow = step({ id: 'h', type: 'webhook', next: 'n', config: { url: `${url}/slow`, timeout_ms: 100 } });
-    expect(await run(slow, profile(), { io })).toMatchObject({ kind: 'advance', next: 'n', effects: [{ ok: false, httpStatus: null, error: 'timed out after 100 ms', attempts: 3 }] });
-  });
-
-  it('records a refused connection as a network error', async () => {
-    const dead = step({ id: 'h', type: 'webhook', next: null, config: { url: 'http://127.0.0.1:9/x' } });
-    expect(await run(dead, profile(), { io })).toMatchObject({ effects: [{ ok: false, error: 'network error', attempts: 3 }] });
-  });
-
-  it('records a target spec §9 closes as webhook_blocked after one attempt, sends nothing, and the user proceeds', async () => {
-    const before = seen.length;
-    let pauses = 0;
-    const guardedIO: StepIO = { http: closed.http, pause: async () => void pauses++ };
-    const hook = step({ id: 'h', type: 'webhook', next: 'n', config: { url: `${url}/hook`, method: 'POST', body: { a: 1 } } });
-    expect(await run(hook, profile(), { io: guardedIO })).toEqual({ kind: 'advance', next: 'n', effects: [{ kind: 'webhook_delivery', ok: false, httpStatus: null, error: 'webhook_blocked', attempts: 1 }] });
-    expect(pauses).toBe(0);
-    expect(seen.length).toBe(before);
+  it('a body past the caps throws a typed error (the executor fails that entry alone)', () => {
+    const deep = JSON.parse('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)) as unknown;
+    const hook = step({ id: 'h', type: 'webhook', next: null, config: { url: 'https://example.test/x' } });
+    const withBody = { ...hook, config: { ...hook.config, body: deep } } as StepDefinition;
+    expect(() => run(withBody, profile())).toThrow(expect.objectContaining({ code: 'template_too_deep' }));
+    const big = step({ id: 'h', type: 'webhook', next: null, config: { url: 'https://example.test/{{big}}', headers: { a: '{{big}}' }, body: ['{{big}}'] } });
+    expect(() => run(big, profile({ custom: { big: 'x'.repeat(400_000) } }))).toThrow(expect.objectContaining({ code: 'template_too_large' }));
   });
 });

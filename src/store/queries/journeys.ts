@@ -8,7 +8,7 @@ import { buildPayload } from './sync-payload.ts';
 
 type EntryRow = Selectable<EntriesTable>;
 
-const ENTRY_COLUMNS = ['workspace_id', 'canvas_id', 'version', 'profile_id', 'external_id', 'step_id', 'status', 'due_at', 'step_entered_at', 'entered_at', 'exited_at', 'context', 'dispatch_id'];
+const ENTRY_COLUMNS = ['workspace_id', 'canvas_id', 'version', 'profile_id', 'external_id', 'step_id', 'status', 'due_at', 'step_entered_at', 'entered_at', 'exited_at', 'context', 'dispatch_id', 'failure_reason'];
 const SYNC_BATCH_COLUMNS = ['workspace_id', 'canvas_id', 'step_id', 'queue_id', 'advertiser_id', 'audience_id', 'action', 'outcome', 'reason', 'created_at', 'due_at', 'settled_at', 'failed_attempts', 'last_error', 'size', 'overridden'];
 const SYNC_PAYLOAD_COLUMNS = ['batch_id', 'payload'];
 const SYNC_MEMBER_COLUMNS = ['batch_id', 'position', 'profile_id', 'entry_id'];
@@ -24,7 +24,8 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
     async insertEntries(rows, now) {
       const values = (r: NewEntry, p: unknown[]) => {
         const st = r.state; // absent: active at the first step, due now
-        p.push(r.workspaceId, r.canvasId, r.version, r.profileId, r.externalId, st ? st.stepId : r.stepId, st ? st.status : 'active', st ? st.dueAt : now, st ? st.stepEnteredAt : now, now, st ? st.exitedAt : null, r.context === null ? null : JSON.stringify(r.context), r.dispatchId);
+        // failure_reason: null in nearly every row, so bound once per statement (context.ts insertRows).
+        p.push(r.workspaceId, r.canvasId, r.version, r.profileId, r.externalId, st ? st.stepId : r.stepId, st ? st.status : 'active', st ? st.dueAt : now, st ? st.stepEnteredAt : now, now, st ? st.exitedAt : null, r.context === null ? null : JSON.stringify(r.context), r.dispatchId, st?.failureReason ?? null);
       };
       // entries_active_uq (migration 0003): one active entry per user and canvas, even across workers.
       // The predicate must be a literal: SQLite matches it against the index's WHERE clause textually.
@@ -35,7 +36,7 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       if (p.profileIds.length === 0) return [];
       const st = p.state;
       // By the primary key: `+` keeps SQLite off the (workspace_id, external_id) index (profiles.ts).
-      const select = sql`select ${p.workspaceId}, ${p.canvasId}, ${p.version}, p.id, p.external_id, ${st.stepId}, ${st.status}, ${st.dueAt}, ${st.stepEnteredAt}, ${now}, ${st.exitedAt}, null, null
+      const select = sql`select ${p.workspaceId}, ${p.canvasId}, ${p.version}, p.id, p.external_id, ${st.stepId}, ${st.status}, ${st.dueAt}, ${st.stepEnteredAt}, ${now}, ${st.exitedAt}, null, null, ${st.failureReason ?? null}
         from profiles p where ${dialect === 'sqlite' ? sql`+p.workspace_id` : sql`p.workspace_id`} = ${p.workspaceId} and ${inIds(dialect, 'p.id', p.profileIds)} order by p.id`;
       const into = sql.raw(`insert into entries (${ENTRY_COLUMNS.join(', ')})`);
       if (dialect === 'postgres') {
@@ -88,7 +89,7 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       // Rows that share an outcome share one UPDATE: a launch moves thousands of users the same way.
       const groups = new Map<string, { u: EntryUpdate; ids: number[] }>();
       for (const u of updates) {
-        const key = `${u.stepId}|${u.status}|${u.dueAt}|${u.stepEnteredAt}|${u.exitedAt}`;
+        const key = `${u.stepId}|${u.status}|${u.dueAt}|${u.stepEnteredAt}|${u.exitedAt}|${u.failureReason ?? ''}`;
         const g = groups.get(key);
         if (g) g.ids.push(u.id);
         else groups.set(key, { u, ids: [u.id] });
@@ -98,7 +99,7 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
         for (const part of chunks(ids)) {
           const rows = await db
             .updateTable('entries')
-            .set({ step_id: u.stepId, status: u.status, due_at: u.dueAt, step_entered_at: u.stepEnteredAt, exited_at: u.exitedAt, lease_id: null, lease_expires_at: null })
+            .set({ step_id: u.stepId, status: u.status, due_at: u.dueAt, step_entered_at: u.stepEnteredAt, exited_at: u.exitedAt, failure_reason: u.failureReason ?? null, lease_id: null, lease_expires_at: null })
             .where('lease_id', '=', leaseId)
             .where('id', 'in', part)
             .returning('id')
@@ -214,7 +215,7 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
   };
 }
 
-function toEntry(r: EntryRow): Entry {
+export function toEntry(r: EntryRow): Entry {
   return {
     id: Number(r.id),
     workspaceId: r.workspace_id,
@@ -223,7 +224,7 @@ function toEntry(r: EntryRow): Entry {
     profileId: Number(r.profile_id),
     externalId: r.external_id,
     stepId: r.step_id,
-    status: r.status === 'exited' ? 'exited' : 'active',
+    status: r.status === 'exited' || r.status === 'failed' ? r.status : 'active',
     dueAt: r.due_at === null ? null : Number(r.due_at),
     stepEnteredAt: Number(r.step_entered_at),
     enteredAt: Number(r.entered_at),

@@ -17,7 +17,7 @@ export function userHistoryQueries({ db }: QueryContext): UserHistoryQueries {
     async listEntriesOfProfile(workspaceId, externalId, limit) {
       const rows = await db
         .selectFrom('entries')
-        .select(['canvas_id', 'version', 'step_id', 'status', 'entered_at', 'exited_at'])
+        .select(['canvas_id', 'version', 'step_id', 'status', 'entered_at', 'exited_at', 'failure_reason'])
         .where('workspace_id', '=', workspaceId)
         .where('profile_id', '=', profileId(workspaceId, externalId))
         .orderBy('entered_at', 'desc')
@@ -32,6 +32,7 @@ export function userHistoryQueries({ db }: QueryContext): UserHistoryQueries {
           status: r.status,
           enteredAt: Number(r.entered_at),
           exitedAt: r.exited_at === null ? null : Number(r.exited_at),
+          failureReason: r.failure_reason,
         }),
       );
     },
