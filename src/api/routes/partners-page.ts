@@ -65,7 +65,10 @@ const HOW_TO =
 export function renderPartnerPage(p: { connected: boolean; error: string | null; emulator: boolean }): string {
   let status = '<p>Connect TikTok with <code>POST /api/partners/tiktok/connect</code> and open the <code>authorize_url</code> it returns.</p>';
   if (p.error !== null) {
-    const text = ERROR_TEXT[p.error] ?? `TikTok was not connected (${p.error}).`;
+    // Own keys only: `?error=__proto__` or `?error=constructor` must not read Object.prototype's. An
+    // unknown code is shown only if it looks like one (the callback's are [a-z_]{1,40}).
+    const known = Object.hasOwn(ERROR_TEXT, p.error) ? ERROR_TEXT[p.error] : undefined;
+    const text = known ?? (/^[a-z][a-z_]{0,39}$/.test(p.error) ? `TikTok was not connected (${p.error}).` : 'TikTok was not connected.');
     status = `<p class="error">${escapeHtml(text)}</p>`;
   } else if (p.connected) {
     status = '<p class="ok">Connected. TikTok is linked to this workspace.</p>';
