@@ -164,9 +164,16 @@ async function scheduleEntry(tx: Queries, workspaceId: string, canvas: { id: str
 
 function parseOrThrow(body: unknown): CanvasDefinition {
   const parsed = parseCanvas(body);
-  if (!parsed.ok) throw new ValidationError('invalid_canvas', `the body is not a canvas: ${parsed.problems.join('; ')}`);
-  return parsed.canvas;
+  if (parsed.ok) return parsed.canvas;
+  // A cap of spec §9 is its own code, and its message says which cap; shape problems are listed together.
+  if (parsed.code !== 'invalid_canvas') throw new ValidationError(parsed.code, parsed.problems.join('; '));
+  const shown = parsed.problems.slice(0, MAX_PROBLEMS_SHOWN);
+  const more = parsed.problems.length - shown.length;
+  throw new ValidationError('invalid_canvas', `the body is not a canvas: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
 }
+
+/** A body of 1,000 broken steps has thousands of problems; the first ones are enough to fix it. */
+const MAX_PROBLEMS_SHOWN = 50;
 
 function assertLaunchable(canvas: CanvasRecord): void {
   if (canvas.status === 'active') throw new ConflictError('canvas_active', `canvas ${canvas.id} is already active`);
