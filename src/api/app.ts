@@ -7,6 +7,7 @@ import { ValidationError } from '../core/errors.ts';
 import { authenticate } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
+import { jsonBodyParser } from './json-body.ts';
 import { registerOpenApi } from './openapi.ts';
 import { canvasRoutes } from './routes/canvases.ts';
 import { journeyRoutes } from './routes/journeys.ts';
@@ -30,6 +31,8 @@ export async function buildApi({ deps, logger = false }: BuildApiOptions): Promi
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4_096 },
   });
   installErrorHandler(app);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser({ allowEmpty: false }));
   app.decorateRequest('workspaceId', '');
 
   app.addHook('onRequest', async (req) => {

@@ -115,6 +115,7 @@ describe('formatJsonPath', () => {
     [['a.b'], '["a.b"]'],
     [['line\nbreak'], '["line\\nbreak"]'],
     [['k'.repeat(100)], `["${'k'.repeat(64)}…"]`],
+    [Array.from({ length: 100_000 }, (_, i) => i), `${Array.from({ length: 16 }, (_, i) => i).join('.')}.…(99,976 more)….${Array.from({ length: 8 }, (_, i) => 99_992 + i).join('.')}`],
   ])('%j → %s', (path, shown) => {
     expect(formatJsonPath(path)).toBe(shown);
   });

@@ -9,8 +9,16 @@ const PLAIN_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const QUOTED_KEY = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_KEY_SHOWN = 64;
 
+/** Past this many keys a path shows its first and last ones: a body may nest 100,000 deep. */
+const MAX_SEGMENTS_SHOWN = 24;
+
 /** `steps.0.config.headers["x: y"]`; `(body)` for the root. */
 export function formatJsonPath(path: readonly PropertyKey[]): string {
+  if (path.length > MAX_SEGMENTS_SHOWN) {
+    const left = path.length - MAX_SEGMENTS_SHOWN;
+    const tail = formatJsonPath(path.slice(-8));
+    return `${formatJsonPath(path.slice(0, 16))}.…(${left.toLocaleString('en-US')} more)…${tail.startsWith('[') ? '' : '.'}${tail}`;
+  }
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += out === '' ? String(segment) : `.${segment}`;

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import { minuteOf } from '../../core/clock.ts';
+import { formatJsonPath } from '../../core/json-path.ts';
 import { buildAnalytics } from '../../engine/analytics.ts';
 import { triggerSend, type Recipient } from '../../engine/trigger.ts';
 import type { Json, ProfilePatch } from '../../store/port.ts';
@@ -38,7 +39,7 @@ export async function journeyRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         throw new TooLargeError('too_many_objects', `at most ${MAX_RECIPIENTS} recipients per request, got ${body.recipients.length}`);
       }
       const parsed = TriggerBody.safeParse(body);
-      if (!parsed.success) throw new ValidationError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+      if (!parsed.success) throw new ValidationError('invalid_request', parsed.error.issues.slice(0, 20).map((i) => `${formatJsonPath(i.path)}: ${i.message}`).join('; '));
       const canvas = await deps.journeys.canvases.getCanvasSnapshot(req.workspaceId, parsed.data.canvas_id);
       if (!canvas) throw new NotFoundError('not_found', `no canvas ${parsed.data.canvas_id}`);
       const recipients: Recipient[] = [];

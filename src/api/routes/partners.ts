@@ -11,6 +11,7 @@ import { ValidationError } from '../../core/errors.ts';
 import type { CallbackQuery, ConnectionService } from '../../sync/connections.ts';
 import { CALLBACK_PATH, PARTNER_PAGE } from '../../sync/connections.ts';
 import type { ApiDeps } from '../deps.ts';
+import { jsonBodyParser } from '../json-body.ts';
 import { errorResponses } from '../openapi.ts';
 import { PAGE_HEADERS, renderCallbackErrorPage, renderPartnerPage } from './partners-page.ts';
 
@@ -51,9 +52,8 @@ const html = (description: string) => ({ description, content: { 'text/html': { 
 export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionService }> = async (app, { tiktok }) => {
   // connect and disconnect carry no body, and many clients still label one JSON: accept it empty here
   // (this plugin's scope only), as routes/canvases.ts does for the lifecycle POSTs.
-  const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser({ allowEmpty: true }));
 
   app.get(
     '/api/partners/tiktok',
