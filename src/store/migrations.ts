@@ -377,6 +377,18 @@ function m0008(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * `GET /api/canvases` pages newest first (spec §4): a page is the next `limit` canvases of one
+ * workspace in (created_at, id) descending order after the cursor's. This index makes that a range
+ * read of `limit` rows; canvases_workspace_idx (workspace_id, status) would read and sort all the
+ * workspace's canvases for every page. Canvases are written rarely, so the index costs little.
+ */
+const m0011: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('canvases_list_idx').on('canvases').columns(['workspace_id', 'created_at', 'id']).execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -388,6 +400,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0006_lean_indexes': m0006,
       '0007_sync_batches': m0007(dialect),
       '0008_sync_payloads': m0008(dialect),
+      '0011_canvases_list_index': m0011,
     }),
   };
 }

@@ -13,6 +13,7 @@ import type { CanvasRecord } from '../../store/port.ts';
 import type { ApiDeps } from '../deps.ts';
 import { jsonBodyParser } from '../json-body.ts';
 import { errorResponses } from '../openapi.ts';
+import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../page-cursor.ts';
 
 const STATUSES: readonly CanvasStatus[] = ['draft', 'active', 'stopped', 'archived'];
 
@@ -80,6 +81,16 @@ const CanvasBody = {
 /** POST and PUT: a body over 1 MB is refused while it arrives, with a 400 that names the cap (api/errors.ts). */
 const canvasBodyCap = { bodyLimit: maxBytes, config: { bodyTooLarge: { code: 'canvas_too_large', message: CANVAS_CAP_MESSAGES.tooLarge } } } as const;
 
+const ListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: [...STATUSES] },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50, description: 'canvases per page, 1 to 500 (default 50)' },
+    cursor: { type: 'string', minLength: 1, maxLength: MAX_CURSOR_LENGTH, description: "the page before's next_cursor; absent for the first page" },
+  },
+} as const;
+
 const CanvasAnswer = {
   ...openObject,
   required: ['id', 'name', 'status', 'version', 'created_at', 'updated_at'],
@@ -109,17 +120,31 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser({ allowEmpty: true }));
 
-  app.get<{ Querystring: { status?: CanvasStatus } }>(
+  app.get<{ Querystring: { status?: CanvasStatus; limit: number; cursor?: string } }>(
     '/api/canvases',
     {
       schema: {
-        summary: "The workspace's canvases, newest first",
+        summary: "The workspace's canvases, newest first, a page at a time",
+        description:
+          'Ordered by creation time, newest first, then by id (descending) among canvases created in the same millisecond: a stable order. ' +
+          'Pass next_cursor back as cursor for the next page; null means there is none. Canvases created meanwhile do not shift the pages: none is skipped or repeated.',
         tags,
-        querystring: { type: 'object', properties: { status: { type: 'string', enum: [...STATUSES] } } },
-        response: { 200: { type: 'object', required: ['canvases'], properties: { canvases: { type: 'array', items: CanvasAnswer } } }, ...errorResponses(400, 401) },
+        querystring: ListQuery,
+        response: {
+          200: {
+            type: 'object',
+            required: ['canvases', 'next_cursor'],
+            properties: { canvases: { type: 'array', items: CanvasAnswer }, next_cursor: { ...nullableString, description: 'the cursor of the next page; null after the last canvas' } },
+          },
+          ...errorResponses(400, 401),
+        },
       },
     },
-    async (req) => ({ canvases: (await canvases.list(req.workspaceId, req.query.status ? { status: req.query.status } : {})).map(toCanvasJson) }),
+    async (req) => {
+      const { status, limit, cursor } = req.query;
+      const page = await canvases.listPage(req.workspaceId, { limit, ...(status ? { status } : {}), ...(cursor === undefined ? {} : { after: decodeCursor(cursor) }) });
+      return { canvases: page.canvases.map(toCanvasJson), next_cursor: page.next === null ? null : encodeCursor(page.next) };
+    },
   );
 
   app.post(
