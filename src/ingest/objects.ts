@@ -34,8 +34,8 @@ const text = z
   .nullable()
   .optional();
 
-/** Any JSON value with finite numbers, at most MAX_JSON_DEPTH levels deep (checked without recursion). */
-const jsonValue = z.custom<Json>(isBoundedJson, { error: `must be JSON with finite numbers, at most ${MAX_JSON_DEPTH} levels deep` });
+/** Any JSON value with finite numbers, at most MAX_JSON_DEPTH levels deep (checked without recursion). Also a trigger's `context` values (api/routes/journeys.ts). */
+export const jsonValue = z.custom<Json>(isBoundedJson, { error: `must be JSON with finite numbers, at most ${MAX_JSON_DEPTH} levels deep` });
 
 const standard = {
   email: text,

@@ -96,7 +96,7 @@ describeEachStore('api: GET /api/canvases pages', ({ store }) => {
     expect(mine.body.canvases.map((x: { id: string }) => x.id)).not.toContain(theirs);
   });
 
-  it.each(['0', '501', '-1', 'abc', '1.5', '', '1e3', '50&limit=60'])('refuses limit=%s with a 400', async (limit) => {
+  it.each(['0', '501', '-1', 'abc', '1.5', '', '1e3', '50&limit=60', '1e999', 'Infinity', '-Infinity', 'NaN'])('refuses limit=%s with a 400', async (limit) => {
     const { key } = await api.workspace();
     const res = await api.call(key, 'GET', `/api/canvases?limit=${limit}`);
     expect(res.status).toBe(400);

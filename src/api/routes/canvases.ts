@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { STEP_TYPES, type CanvasStatus } from '../../core/canvas.ts';
 import { CANVAS_CAP_MESSAGES, CANVAS_CAPS } from '../../core/canvas-caps.ts';
+import { ValidationError } from '../../core/errors.ts';
 import { FILTER_OPS } from '../../core/filter.ts';
 import { createCanvasService } from '../../engine/canvas-service.ts';
 import type { CanvasRecord } from '../../store/port.ts';
@@ -142,6 +143,8 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     },
     async (req) => {
       const { status, limit, cursor } = req.query;
+      // Fastify's ajv coerces `1e999` and `Infinity` to Infinity and lets it through integer, minimum and maximum.
+      if (!Number.isSafeInteger(limit)) throw new ValidationError('invalid_request', 'querystring/limit must be an integer from 1 to 500');
       const page = await canvases.listPage(req.workspaceId, { limit, ...(status ? { status } : {}), ...(cursor === undefined ? {} : { after: decodeCursor(cursor) }) });
       return { canvases: page.canvases.map(toCanvasJson), next_cursor: page.next === null ? null : encodeCursor(page.next) };
     },

@@ -12,7 +12,7 @@ import { triggerSend, type Recipient } from '../../engine/trigger.ts';
 import type { Json, ProfilePatch } from '../../store/port.ts';
 import type { ApiDeps } from '../deps.ts';
 import { TooLargeError } from '../errors.ts';
-import { parseAttributesObject } from '../../ingest/objects.ts';
+import { jsonValue, parseAttributesObject } from '../../ingest/objects.ts';
 
 const MAX_RECIPIENTS = 10_000;
 
@@ -24,7 +24,8 @@ const TriggerBody = z.object({
     z.object({
       external_user_id: z.string().min(1).max(255).refine(noNul, 'must not contain NUL'),
       attributes: z.record(z.string(), z.unknown()).optional(),
-      context: z.record(z.string(), z.unknown()).optional(),
+      // Bounded like a custom attribute: a context 100,000 deep overflowed JSON.stringify when the entry was written (500).
+      context: z.record(z.string(), jsonValue).optional(),
     }),
   ),
 });
