@@ -12,6 +12,7 @@ import { ValidationError } from '../core/errors.ts';
 import { authenticate } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
+import { jsonBodyParser } from './json-body.ts';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.ts';
 import { healthRoutes } from './routes/health.ts';
 import { canvasRoutes } from './routes/canvases.ts';
@@ -47,6 +48,8 @@ export async function buildApi({ deps, logger = false }: BuildApiOptions): Promi
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4_096 },
   });
   installErrorHandler(app);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser({ allowEmpty: false }));
   // The workspace exists only once the hook has authenticated the request; a route that reads it
   // otherwise is a bug that must fail loudly, not run with an empty workspace id.
   app.decorateRequest('workspaceId', {

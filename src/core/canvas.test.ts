@@ -49,7 +49,7 @@ describe('parseCanvas', () => {
     ['an unknown key in a condition', { name: 'n', audience: { attribute: 'x', op: 'eq', value: 1, negate: true } }, ['audience: Unrecognized key: "negate"']],
     ['a bad sync field', { name: 'n', steps: [{ id: 'a', type: 'audience_sync', config: { fields: ['email', 'fax'] } }] }, ['steps.0.config.fields.1: Invalid option: expected one of "email"|"phone"|"idfa"|"gaid"']],
   ])('refuses %s, naming the path', (_what, body, problems) => {
-    expect(parseCanvas(body)).toEqual({ ok: false, problems });
+    expect(parseCanvas(body)).toEqual({ ok: false, code: 'invalid_canvas', problems });
   });
 
   it('lists every shape problem at once', () => {
@@ -114,6 +114,22 @@ describe('launchProblems', () => {
       'step sync: audience_sync needs an audience_id',
       'step sync: audience_sync needs at least one of email, phone, idfa, gaid in fields',
     ]);
+  });
+
+  it('checks a canvas stored before the caps without the call stack: a 20,000-step chain, a loop round it, a filter 100,000 deep', () => {
+    const n = 20_000;
+    const steps = Array.from({ length: n }, (_, i) => ({ id: `s${i}`, type: 'user_update' as const, config: { set: { a: 1 } }, next: i + 1 < n ? `s${i + 1}` : null }));
+    const stored: CanvasDefinition = { ...canvas(), audience: null, first_step: 's0', steps };
+    expect(launchProblems(stored, CONNECTED)).toEqual([]);
+    const looped = { ...stored, steps: steps.map((s, i) => (i === n - 1 ? { ...s, next: 's0' } : s)) };
+    const problems = launchProblems(looped, CONNECTED);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^steps s0 -> s1 -> .* -> s19999 -> s0 form a loop without a delay/);
+
+    let deep: NonNullable<CanvasDefinition['audience']> = { attribute: 'x', op: 'eq' };
+    for (let i = 0; i < 100_000; i++) deep = { all: [deep] };
+    const reasons = launchProblems({ ...stored, audience: deep }, CONNECTED);
+    expect(reasons).toEqual([`audience${'.all.0'.repeat(100_000)}: the condition on x (eq) needs a value`]);
   });
 
   it('definitionProblems leaves the connection status out (edits of an active canvas)', () => {

@@ -3,7 +3,9 @@
  * be incomplete, so only the shape is checked), and the completeness check that launch applies.
  */
 import { z } from 'zod';
+import { CANVAS_CAPS, checkCanvasCaps, type CanvasCapCode } from './canvas-caps.ts';
 import { FILTER_OPS, type Filter, type FilterOp } from './filter.ts';
+import { formatJsonPath } from './json-path.ts';
 
 export type StepType = 'audience_sync' | 'delay' | 'decision_split' | 'webhook' | 'user_update';
 export const STEP_TYPES: readonly StepType[] = ['audience_sync', 'delay', 'decision_split', 'webhook', 'user_update'];
@@ -39,7 +41,22 @@ const FilterSchema: z.ZodType<Filter> = z.lazy(() =>
     }) as unknown as z.ZodType<Filter>,
 );
 
-const stepId = z.string().min(1).max(100);
+/** C0 and C1 control characters (NUL among them): a name or id holding one would garble the messages and pages that show it. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Half a surrogate pair: not a character; PostgreSQL would store U+FFFD instead. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A name shown to people: 1 to `max` characters, no control characters, valid Unicode. */
+const label = (what: string, max: number) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .max(max, `${what} is at most ${max} characters`)
+    .refine((s) => !CONTROL.test(s), `${what} must not contain control characters (U+0000–U+001F, U+007F–U+009F)`)
+    .refine((s) => !LONE_SURROGATE.test(s), `${what} must be valid Unicode (no lone surrogate)`);
+
+const stepId = label('a step id', CANVAS_CAPS.maxStepIdLength);
+const eventName = z.string().min(1).max(CANVAS_CAPS.maxEventNameLength, `an event name is at most ${CANVAS_CAPS.maxEventNameLength} characters`);
 const nextId = stepId.nullable().default(null);
 const jsonValue: z.ZodType<unknown> = z.unknown();
 
@@ -89,16 +106,16 @@ const StepSchema = z.discriminatedUnion('type', [AudienceSyncStep, DelayStep, De
 
 const EntrySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('api') }),
-  z.object({ type: z.literal('event'), event: z.string().optional() }),
+  z.object({ type: z.literal('event'), event: eventName.optional() }),
   z.object({ type: z.literal('scheduled'), at: z.iso.datetime({ offset: true }).nullable().default(null) }),
 ]);
 
 export const CanvasSchema = z.object({
-  name: z.string().min(1).max(200),
+  name: label('a canvas name', CANVAS_CAPS.maxNameLength),
   entry: EntrySchema.default({ type: 'api' }),
   audience: FilterSchema.nullable().default(null),
   reentry: z.object({ allowed: z.boolean().default(false), after_seconds: z.number().int().min(0).default(0) }).default({ allowed: false, after_seconds: 0 }),
-  exit: z.object({ events: z.array(z.string().min(1)).default([]) }).default({ events: [] }),
+  exit: z.object({ events: z.array(eventName).default([]) }).default({ events: [] }),
   first_step: stepId.nullable().default(null),
   steps: z.array(StepSchema).default([]),
 });
@@ -108,11 +125,20 @@ export type StepDefinition = CanvasDefinition['steps'][number];
 export type StepOf<T extends StepType> = Extract<StepDefinition, { type: T }>;
 export type CanvasEntry = CanvasDefinition['entry'];
 
-/** Parses a canvas body: the definition, or every shape problem as `path: message`. */
-export function parseCanvas(body: unknown): { ok: true; canvas: CanvasDefinition } | { ok: false; problems: string[] } {
+export type ParsedCanvas = { ok: true; canvas: CanvasDefinition } | { ok: false; code: 'invalid_canvas' | CanvasCapCode; problems: string[] };
+
+/**
+ * Parses a canvas body (already JSON-parsed): the definition, or why not. A cap of spec §9 exceeded
+ * (core/canvas-caps.ts) is the one problem given, with its own code, and the shape is not read at all;
+ * otherwise every shape problem, as `path: message`, under `invalid_canvas`.
+ */
+export function parseCanvas(body: unknown): ParsedCanvas {
+  const caps = checkCanvasCaps(body);
+  if (caps.cap) return { ok: false, code: caps.cap.code, problems: [caps.cap.message] };
   const parsed = CanvasSchema.safeParse(body);
-  if (parsed.success) return { ok: true, canvas: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) };
+  if (parsed.success && caps.nul.length === 0) return { ok: true, canvas: parsed.data };
+  const shape = parsed.success ? [] : parsed.error.issues.map((i) => `${formatJsonPath(i.path)}: ${i.message}`);
+  return { ok: false, code: 'invalid_canvas', problems: [...caps.nul, ...shape] };
 }
 
 /** The steps a step can lead to. */
@@ -146,12 +172,12 @@ export function definitionProblems(canvas: CanvasDefinition, ctx: LaunchContext)
   else if (!ids.has(canvas.first_step)) problems.push(`first_step points at a missing step: ${canvas.first_step}`);
   if (canvas.entry.type === 'event' && !canvas.entry.event) problems.push('entry: an event entry needs the event name (entry.event)');
   if (canvas.entry.type === 'scheduled' && canvas.entry.at !== null && Number.isNaN(Date.parse(canvas.entry.at))) problems.push('entry.at is not a time');
-  problems.push(...filterProblems(canvas.audience, 'audience'));
+  filterProblems(canvas.audience, 'audience', problems);
   for (const step of canvas.steps) {
     for (const next of successorsOf(step)) if (next !== null && !ids.has(next)) problems.push(`step ${step.id} points at a missing step: ${next}`);
-    problems.push(...stepProblems(step, ctx));
+    stepProblems(step, ctx, problems);
   }
-  problems.push(...loopProblems(canvas.steps));
+  for (const loop of loopProblems(canvas.steps)) problems.push(loop);
   return problems;
 }
 
@@ -168,7 +194,9 @@ export function connectionProblems(canvas: CanvasDefinition, ctx: LaunchContext)
 /**
  * Loops in which no delay of at least a second holds the user: the runtime would move them round it
  * without end (engine/executor.ts only parks them between runs). A loop through a delay is a
- * legitimate "check again tomorrow" pattern and is allowed.
+ * legitimate "check again tomorrow" pattern and is allowed. A depth-first walk with its own stack, not
+ * the call stack: a canvas stored before the caps may be a chain of 20,000 steps. At most
+ * MAX_LOOPS_LISTED loops are named.
  */
 function loopProblems(steps: readonly StepDefinition[]): string[] {
   const byId = new Map<string, StepDefinition>();
@@ -176,43 +204,78 @@ function loopProblems(steps: readonly StepDefinition[]): string[] {
   const holds = (s: StepDefinition) => s.type === 'delay' && (s.config.seconds ?? 0) >= 1;
   const state = new Map<string, 'open' | 'done'>();
   const path: string[] = [];
+  const positionOnPath = new Map<string, number>();
   const loops = new Map<string, string[]>();
-  const visit = (step: StepDefinition): void => {
+  const stack: { step: StepDefinition; next: (string | null)[]; i: number }[] = [];
+  const enter = (step: StepDefinition) => {
     state.set(step.id, 'open');
+    positionOnPath.set(step.id, path.length);
     path.push(step.id);
-    for (const nextId of successorsOf(step)) {
-      const next = nextId === null ? undefined : byId.get(nextId);
+    stack.push({ step, next: successorsOf(step), i: 0 });
+  };
+  for (const start of byId.values()) {
+    if (holds(start) || state.has(start.id)) continue;
+    enter(start);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.i >= top.next.length) {
+        stack.pop();
+        path.pop();
+        positionOnPath.delete(top.step.id);
+        state.set(top.step.id, 'done');
+        continue;
+      }
+      const nextId = top.next[top.i++];
+      const next = nextId === null || nextId === undefined ? undefined : byId.get(nextId);
       if (!next || holds(next)) continue;
       const seen = state.get(next.id);
-      if (seen === undefined) visit(next);
-      else if (seen === 'open') {
-        const loop = path.slice(path.indexOf(next.id));
+      if (seen === undefined) enter(next);
+      else if (seen === 'open' && loops.size < MAX_LOOPS_LISTED) {
+        const loop = path.slice(positionOnPath.get(next.id));
         loops.set([...loop].sort().join('\n'), loop);
       }
     }
-    path.pop();
-    state.set(step.id, 'done');
-  };
-  for (const step of byId.values()) if (!holds(step) && !state.has(step.id)) visit(step);
+  }
   return [...loops.values()].map((l) => `steps ${[...l, l[0]].join(' -> ')} form a loop without a delay; a user would go round it without end`);
 }
 
-/** Conditions that can never match as written: a missing value, `in` without a list, an order against an object. */
-function filterProblems(filter: Filter | null | undefined, where: string): string[] {
-  if (!filter) return [];
-  if ('all' in filter) return filter.all.flatMap((f, i) => filterProblems(f, `${where}.all.${i}`));
-  if ('any' in filter) return filter.any.flatMap((f, i) => filterProblems(f, `${where}.any.${i}`));
-  const { attribute, op, value } = filter;
-  if (op === 'exists' || op === 'not_exists') return [];
-  if (value === undefined) return [`${where}: the condition on ${attribute} (${op}) needs a value`];
-  if (op === 'in' && !Array.isArray(value)) return [`${where}: the condition on ${attribute} (in) needs a list of values`];
-  if (['gt', 'gte', 'lt', 'lte'].includes(op) && typeof value !== 'number' && typeof value !== 'string')
-    return [`${where}: the condition on ${attribute} (${op}) compares with a number or a string`];
-  return [];
+const MAX_LOOPS_LISTED = 20;
+
+/**
+ * Conditions that can never match as written: a missing value, `in` without a list, an order against
+ * an object. Walks with its own stack (a filter stored before the caps may be 1,000s deep), in the
+ * document's order, and spells a condition's place only when it has a problem.
+ */
+function filterProblems(root: Filter | null | undefined, where: string, out: string[]): void {
+  if (!root) return;
+  interface Place { filter: Filter; parent: Place | null; segment: string }
+  const placeOf = (p: Place): string => {
+    const parts: string[] = [];
+    for (let q: Place | null = p; q !== null; q = q.parent) parts.push(q.segment);
+    return parts.reverse().join('.');
+  };
+  const stack: Place[] = [{ filter: root, parent: null, segment: where }];
+  while (stack.length > 0) {
+    const place = stack.pop()!;
+    const filter = place.filter;
+    if (!filter || typeof filter !== 'object') continue;
+    if ('all' in filter || 'any' in filter) {
+      const group = 'all' in filter ? 'all' : 'any';
+      const members = (filter as Record<typeof group, Filter[]>)[group];
+      if (!Array.isArray(members)) continue;
+      for (let i = members.length - 1; i >= 0; i--) stack.push({ filter: members[i]!, parent: place, segment: `${group}.${i}` });
+      continue;
+    }
+    const { attribute, op, value } = filter;
+    if (op === 'exists' || op === 'not_exists') continue;
+    if (value === undefined) out.push(`${placeOf(place)}: the condition on ${attribute} (${op}) needs a value`);
+    else if (op === 'in' && !Array.isArray(value)) out.push(`${placeOf(place)}: the condition on ${attribute} (in) needs a list of values`);
+    else if (['gt', 'gte', 'lt', 'lte'].includes(op) && typeof value !== 'number' && typeof value !== 'string')
+      out.push(`${placeOf(place)}: the condition on ${attribute} (${op}) compares with a number or a string`);
+  }
 }
 
-function stepProblems(step: StepDefinition, ctx: LaunchContext): string[] {
-  const p: string[] = [];
+function stepProblems(step: StepDefinition, ctx: LaunchContext, p: string[]): void {
   switch (step.type) {
     case 'audience_sync':
       if (!step.config.advertiser_id) p.push(`step ${step.id}: audience_sync needs an advertiser_id`);
@@ -227,7 +290,7 @@ function stepProblems(step: StepDefinition, ctx: LaunchContext): string[] {
       break;
     case 'decision_split':
       if (!step.config.filter) p.push(`step ${step.id}: decision_split needs a filter`);
-      else p.push(...filterProblems(step.config.filter, `step ${step.id}: config.filter`));
+      else filterProblems(step.config.filter, `step ${step.id}: config.filter`, p);
       break;
     case 'webhook':
       if (!step.config.url || !/^https?:\/\//.test(step.config.url)) p.push(`step ${step.id}: webhook needs an http(s) url`);
@@ -236,5 +299,4 @@ function stepProblems(step: StepDefinition, ctx: LaunchContext): string[] {
       if (Object.keys(step.config.set).length === 0) p.push(`step ${step.id}: user_update needs at least one attribute in set`);
       break;
   }
-  return p;
 }

@@ -17,11 +17,46 @@ export type Filter = { all: Filter[] } | { any: Filter[] } | Condition;
 /** Reads an attribute (standard or custom) of whatever is being filtered. */
 export type AttributeReader = (name: string) => unknown;
 
+/**
+ * Whether the filter matches, short-circuiting like `every`/`some`. Walks with its own stack, not the
+ * call stack: new canvases nest filters at most 32 deep (core/canvas-caps.ts), but one stored before
+ * that cap may nest thousands.
+ */
 export function matches(filter: Filter | null | undefined, read: AttributeReader): boolean {
   if (filter == null) return true;
-  if ('all' in filter) return filter.all.every((f) => matches(f, read));
-  if ('any' in filter) return filter.any.some((f) => matches(f, read));
-  return test(filter, read(filter.attribute));
+  const groups: { members: readonly Filter[]; all: boolean; i: number }[] = [];
+  let node: Filter = filter;
+  for (;;) {
+    let result: boolean;
+    if ('all' in node || 'any' in node) {
+      const all = 'all' in node;
+      const members = all ? (node as { all: Filter[] }).all : (node as { any: Filter[] }).any;
+      if (members.length > 0) {
+        groups.push({ members, all, i: 0 });
+        node = members[0]!;
+        continue;
+      }
+      result = all; // an empty `all` matches everyone, an empty `any` no one
+    } else {
+      result = test(node, read(node.attribute));
+    }
+    // Carry the result up until a group has a member left to look at.
+    for (;;) {
+      const group = groups[groups.length - 1];
+      if (group === undefined) return result;
+      if (group.all !== result) {
+        groups.pop(); // decided: a failed member of `all`, a matching member of `any`
+        continue;
+      }
+      group.i++;
+      if (group.i < group.members.length) {
+        node = group.members[group.i]!;
+        break;
+      }
+      groups.pop();
+      result = group.all;
+    }
+  }
 }
 
 function test(c: Condition, actual: unknown): boolean {

@@ -30,7 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { definitionProblems, launchProblems, parseCanvas, type CanvasDefinition, type CanvasStatus, type LaunchContext } from '../core/canvas.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../core/errors.ts';
-import type { CanvasRecord, Queries, Store } from '../store/port.ts';
+import type { CanvasPosition, CanvasRecord, Queries, Store } from '../store/port.ts';
 
 export interface CanvasServiceDeps {
   store: Store;
@@ -42,7 +42,8 @@ export interface CanvasServiceDeps {
 export interface CanvasService {
   create(workspaceId: string, body: unknown): Promise<CanvasRecord>;
   get(workspaceId: string, id: string): Promise<CanvasRecord>;
-  list(workspaceId: string, filter?: { status?: CanvasStatus }): Promise<CanvasRecord[]>;
+  /** One page, newest first, and where the next one starts (null after the last canvas). */
+  listPage(workspaceId: string, page: { status?: CanvasStatus; limit: number; after?: CanvasPosition }): Promise<{ canvases: CanvasRecord[]; next: CanvasPosition | null }>;
   update(workspaceId: string, id: string, body: unknown): Promise<CanvasRecord>;
   remove(workspaceId: string, id: string): Promise<void>;
   launch(workspaceId: string, id: string): Promise<CanvasRecord>;
@@ -80,7 +81,13 @@ export function createCanvasService(deps: CanvasServiceDeps): CanvasService {
 
     get: (workspaceId, id) => mustGet(store, workspaceId, id),
 
-    list: (workspaceId, filter) => store.listCanvases(workspaceId, filter),
+    async listPage(workspaceId, { limit, ...page }) {
+      // One more than asked says whether another page follows, without a count.
+      const rows = await store.listCanvasPage(workspaceId, { ...page, limit: limit + 1 });
+      const canvases = rows.slice(0, limit);
+      const last = canvases[canvases.length - 1];
+      return { canvases, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
+    },
 
     async update(workspaceId, id, body) {
       const definition = parseOrThrow(body);
@@ -164,9 +171,16 @@ async function scheduleEntry(tx: Queries, workspaceId: string, canvas: { id: str
 
 function parseOrThrow(body: unknown): CanvasDefinition {
   const parsed = parseCanvas(body);
-  if (!parsed.ok) throw new ValidationError('invalid_canvas', `the body is not a canvas: ${parsed.problems.join('; ')}`);
-  return parsed.canvas;
+  if (parsed.ok) return parsed.canvas;
+  // A cap of spec §9 is its own code, and its message says which cap; shape problems are listed together.
+  if (parsed.code !== 'invalid_canvas') throw new ValidationError(parsed.code, parsed.problems.join('; '));
+  const shown = parsed.problems.slice(0, MAX_PROBLEMS_SHOWN);
+  const more = parsed.problems.length - shown.length;
+  throw new ValidationError('invalid_canvas', `the body is not a canvas: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
 }
+
+/** A body of 1,000 broken steps has thousands of problems; the first ones are enough to fix it. */
+const MAX_PROBLEMS_SHOWN = 50;
 
 function assertLaunchable(canvas: CanvasRecord): void {
   if (canvas.status === 'active') throw new ConflictError('canvas_active', `canvas ${canvas.id} is already active`);

@@ -5,6 +5,7 @@
  * here and they document the request body in the OpenAPI document (api/routes/users.ts).
  */
 import { z } from 'zod';
+import { formatJsonPath } from '../core/json-path.ts';
 import { STANDARD_ATTRIBUTES, type Json, type NewEvent, type ProfilePatch, type StandardAttribute } from '../store/port.ts';
 
 /** Attributes and events together, per request (spec §4). */
@@ -33,8 +34,8 @@ const text = z
   .nullable()
   .optional();
 
-/** Any JSON value with finite numbers, at most MAX_JSON_DEPTH levels deep (checked without recursion). */
-const jsonValue = z.custom<Json>(isBoundedJson, { error: `must be JSON with finite numbers, at most ${MAX_JSON_DEPTH} levels deep` });
+/** Any JSON value with finite numbers, at most MAX_JSON_DEPTH levels deep (checked without recursion). Also a trigger's `context` values (api/routes/journeys.ts). */
+export const jsonValue = z.custom<Json>(isBoundedJson, { error: `must be JSON with finite numbers, at most ${MAX_JSON_DEPTH} levels deep` });
 
 const standard = {
   email: text,
@@ -129,7 +130,7 @@ function parseUtc(iso: string): number {
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .map((i) => (i.path.length > 0 ? `${formatJsonPath(i.path)}: ${i.message}` : i.message))
     .join('; ');
 }
 

@@ -426,6 +426,18 @@ const m0010: Migration = {
 };
 
 /**
+ * `GET /api/canvases` pages newest first (spec §4): a page is the next `limit` canvases of one
+ * workspace in (created_at, id) descending order after the cursor's. This index makes that a range
+ * read of `limit` rows; canvases_workspace_idx (workspace_id, status) would read and sort all the
+ * workspace's canvases for every page. Canvases are written rarely, so the index costs little.
+ */
+const m0011: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('canvases_list_idx').on('canvases').columns(['workspace_id', 'created_at', 'id']).execute();
+  },
+};
+
+/**
  * OAuth states bound to the browser that started them (issue 16; spec §9 OAuth): who started the
  * connect (`session`: a dashboard browser, which must present the cookie `connect` set; `api_key`: a
  * script, for which the state alone suffices) and the SHA-256 of that cookie's nonce. States pending at
@@ -451,6 +463,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0008_sync_payloads': m0008(dialect),
       '0009_webhook_outbox_entry_failures': m0009(dialect),
       '0010_sync_intent_seq': m0010,
+      '0011_canvases_list_index': m0011,
       '0012_oauth_state_browser': m0012,
     }),
   };

@@ -133,6 +133,12 @@ export interface CanvasRecord {
   launchedAt: number | null;
 }
 
+/** Where a canvas sits in the newest-first order of a workspace's canvases. */
+export interface CanvasPosition {
+  createdAt: number;
+  id: string;
+}
+
 export interface CanvasVersionRef {
   canvasId: string;
   version: number;
@@ -161,6 +167,12 @@ export interface CanvasQueries {
   getCanvas(workspaceId: string, id: string, opts?: { lock?: boolean }): Promise<CanvasRecord | null>;
   /** Newest first, optionally of one status. One statement. */
   listCanvases(workspaceId: string, filter?: { status?: CanvasStatus }): Promise<CanvasRecord[]>;
+  /**
+   * At most `limit` canvases, newest first (created_at, then id, both descending), optionally of one
+   * status, strictly after `after` in that order. A range read of index canvases_list_idx (migration
+   * 0011). One statement.
+   */
+  listCanvasPage(workspaceId: string, page: { status?: CanvasStatus; limit: number; after?: CanvasPosition }): Promise<CanvasRecord[]>;
   /** Replaces the latest version's definition in place (a draft: nobody has entered it). False if no such canvas. Needs a transaction. */
   replaceCanvasDefinition(workspaceId: string, id: string, definition: CanvasDefinition, now: number): Promise<boolean>;
   /** Writes the definition as the next version and makes it the latest. Returns that version, or null if no such canvas. Needs a transaction. */

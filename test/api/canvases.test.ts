@@ -83,6 +83,7 @@ describeEachStore('api: canvases CRUD and lifecycle', ({ store }) => {
     const all = await api.call(key, 'GET', '/api/canvases');
     expect(all.status).toBe(200);
     expect(all.body.canvases.map((x: { id: string }) => x.id)).toEqual([c.id, b.id, a.id]);
+    expect(all.body.next_cursor).toBeNull(); // paging: test/api/canvases-paging.test.ts
     expect(all.body.canvases[0]).toMatchObject({ name: 'c', status: 'active', version: 1, steps: [{ id: 'w', type: 'delay' }] });
     const drafts = await api.call(key, 'GET', '/api/canvases?status=draft');
     expect(drafts.body.canvases.map((x: { id: string }) => x.id)).toEqual([b.id, a.id]);

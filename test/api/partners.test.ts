@@ -291,11 +291,23 @@ describeEachStore('api: partners/tiktok', ({ store }) => {
     expect((await h.call(null, 'GET', '/oauth/tiktok/callback?state=x')).status).toBe(400); // reached the handler, not the auth hook
   });
 
-  it('escapes whatever the partner page is given (and repeats no text that is not a code: partner-page.test.ts)', async () => {
+  it('shows no error text it was not made for: markup and odd codes are not echoed, an unknown plain code is escaped', async () => {
     const page = await h.call(null, 'GET', `/partners/tiktok?error=${encodeURIComponent('<script>alert(1)</script>')}`);
+    expect(page.status).toBe(200);
     expect(page.text).not.toContain('<script>');
     expect(page.text).not.toContain('alert(1)');
+    expect(page.text).toContain('TikTok was not connected.');
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect((await h.call(null, 'GET', '/partners/tiktok?error=some_new_code')).text).toContain('TikTok was not connected (<code>some_new_code</code>).');
+  });
+
+  it('reads only its own error texts: prototype names are codes like any other, not a 500', async () => {
+    for (const code of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype']) {
+      const page = await h.call(null, 'GET', `/partners/tiktok?error=${code}`);
+      expect(page.status, code).toBe(200);
+      expect(page.text, code).not.toMatch(/function|\[object|native code|__proto__/);
+      expect(page.text, code).toMatch(/TikTok was not connected/);
+    }
   });
 
   it('documents every partner route in the OpenAPI document', async () => {

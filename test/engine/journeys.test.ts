@@ -223,6 +223,10 @@ describeEachStore('journeys', ({ store, url }) => {
     const other = await h.workspace();
     expect((await h.call(other.key, 'POST', '/api/canvas/trigger/send', { canvas_id: id, recipients: [] })).status).toBe(404);
     expect((await h.call(other.key, 'GET', `/api/canvases/${id}/analytics`)).status).toBe(404);
+    // A context 5,000+ deep overflowed JSON.stringify when the entry was written (500; found by test/api/fuzz.test.ts).
+    const deep = await call('POST', '/api/canvas/trigger/send', `{"canvas_id":"${id}","recipients":[{"external_user_id":"deep","context":{"c":${'{"a":'.repeat(12_000)}1${'}'.repeat(12_000)}}}]}`);
+    expect(deep.status).toBe(400);
+    expect(deep.body.error.message).toBe('recipients.0.context.c: must be JSON with finite numbers, at most 32 levels deep');
   });
 
   it('durable timers: a delay set before a restart fires after it', async () => {

@@ -5,6 +5,9 @@
  * wrong content types. A failure is shrunk by fast-check and reported with its seed.
  *
  *   const statuses = await fuzzRoute(app, '/api/canvas/trigger/send', 1_000, { headers: { authorization: `Bearer ${key}` }, shapes: [triggerLike] });
+ *
+ * Every route of the OpenAPI document, path and query included: fuzz-openapi.ts, which uses the bodies
+ * and content types below.
  */
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
@@ -31,7 +34,8 @@ const stringify = (value: unknown): string => {
   }
 };
 
-const contentTypes = fc.oneof(
+/** Mostly JSON; now and then a content type a JSON route must refuse (or parse as JSON despite its case). */
+export const contentTypes = fc.oneof(
   { arbitrary: fc.constant('application/json'), weight: 8 },
   {
     arbitrary: fc.constantFrom(
@@ -67,7 +71,7 @@ const hugeNumbers = fc.oneof(
   fc.bigInt().map((n) => `{"attributes":[{"external_id":"big","n":${n}${'9'.repeat(330)}}],"events":[{"external_id":"big","name":"n","properties":{"v":${n}e400}}]}`),
 );
 
-function bodies(shapes: readonly fc.Arbitrary<unknown>[]): fc.Arbitrary<string | Buffer> {
+export function bodies(shapes: readonly fc.Arbitrary<unknown>[]): fc.Arbitrary<string | Buffer> {
   const shaped = shapes.length > 0 ? fc.oneof(...shapes).map(stringify) : fc.json();
   return fc.oneof(
     { arbitrary: shaped, weight: 6 },

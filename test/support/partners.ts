@@ -62,7 +62,8 @@ export interface PartnerHarness {
   close(): Promise<void>;
 }
 
-export async function partnerHarness(store: Store, o: { emulator?: boolean; cipher?: TokenCipher; publicUrl?: string } = {}): Promise<PartnerHarness> {
+/** `deps`: what to use instead of the harness's own (e.g. the real canvas reader and engine hooks, for the fuzzer). */
+export async function partnerHarness(store: Store, o: { emulator?: boolean; cipher?: TokenCipher; publicUrl?: string; deps?: Partial<ApiDeps> } = {}): Promise<PartnerHarness> {
   const clock = fakeClock(TEST_START);
   const emulator = await startEmulator({ port: 0 });
   const logs: string[] = [];
@@ -102,6 +103,7 @@ export async function partnerHarness(store: Store, o: { emulator?: boolean; ciph
     journeys: { canvases: { getCanvasSnapshot: async () => null, getDefinitions: async () => new Map(), listActiveCanvases: async () => [] }, wake: () => {} },
     tiktokLaunchContext: (ws) => connections.launchContext(ws),
     tiktok: connections,
+    ...o.deps,
   };
   const app = await buildApi({ deps, logger: { level: 'trace', stream: sink } });
 

@@ -6,18 +6,31 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { STEP_TYPES, type CanvasStatus } from '../../core/canvas.ts';
+import { CANVAS_CAP_MESSAGES, CANVAS_CAPS } from '../../core/canvas-caps.ts';
+import { ValidationError } from '../../core/errors.ts';
 import { FILTER_OPS } from '../../core/filter.ts';
 import { createCanvasService } from '../../engine/canvas-service.ts';
 import { launchWarnings } from '../../engine/launch-warnings.ts';
 import type { CanvasRecord } from '../../store/port.ts';
 import type { ApiDeps } from '../deps.ts';
+import { jsonBodyParser } from '../json-body.ts';
 import { errorResponses } from '../openapi.ts';
+import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../page-cursor.ts';
 
 const STATUSES: readonly CanvasStatus[] = ['draft', 'active', 'stopped', 'archived'];
 
 const nullableString = { type: 'string', nullable: true } as const;
 const openObject = { type: 'object', additionalProperties: true } as const;
-const Filter = { ...openObject, description: `{"all":[filter…]}, {"any":[filter…]} or {"attribute","op","value"}; op is one of ${FILTER_OPS.join(', ')}` } as const;
+const { maxNameLength, maxStepIdLength, maxEventNameLength, maxSteps, maxFilterDepth, maxJsonDepth, maxBytes } = CANVAS_CAPS;
+/** No C0/C1 control character (spec §9); the same rule as core/canvas.ts, for the document. */
+const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+const StepId = { type: 'string', minLength: 1, maxLength: maxStepIdLength, pattern: NO_CONTROL } as const;
+const NextStep = { ...StepId, nullable: true } as const;
+const EventName = { type: 'string', minLength: 1, maxLength: maxEventNameLength } as const;
+const Filter = {
+  ...openObject,
+  description: `{"all":[filter…]}, {"any":[filter…]} or {"attribute","op","value"}; op is one of ${FILTER_OPS.join(', ')}. Filters nest at most ${maxFilterDepth} deep (a lone condition is 1), and a condition's value at most ${maxJsonDepth} arrays and objects deep.`,
+} as const;
 
 /**
  * The canvas JSON for the document and the answers' serializer. Objects stay open
@@ -25,35 +38,60 @@ const Filter = { ...openObject, description: `{"all":[filter…]}, {"any":[filte
  * (core/canvas.ts) adds; the body itself is checked by that schema, in the handler.
  */
 const CanvasProperties = {
-  name: { type: 'string', minLength: 1, maxLength: 200 },
+  name: { type: 'string', minLength: 1, maxLength: maxNameLength, pattern: NO_CONTROL, description: `at most ${maxNameLength} characters, no control characters` },
   entry: {
     ...openObject,
     required: ['type'],
     description: '{"type":"api"}, {"type":"event","event":name} or {"type":"scheduled","at":ISO-8601 or null (= at launch)}',
-    properties: { type: { type: 'string', enum: ['api', 'event', 'scheduled'] }, event: { type: 'string' }, at: { ...nullableString, format: 'date-time' } },
+    properties: { type: { type: 'string', enum: ['api', 'event', 'scheduled'] }, event: EventName, at: { ...nullableString, format: 'date-time' } },
   },
   audience: { ...Filter, nullable: true, description: `null: every profile of the workspace. ${Filter.description}` },
   reentry: { ...openObject, properties: { allowed: { type: 'boolean' }, after_seconds: { type: 'integer', minimum: 0 } } },
-  exit: { ...openObject, properties: { events: { type: 'array', items: { type: 'string' } } } },
-  first_step: nullableString,
+  exit: { ...openObject, properties: { events: { type: 'array', items: EventName } } },
+  first_step: NextStep,
   steps: {
     type: 'array',
+    maxItems: maxSteps,
     items: {
       ...openObject,
       required: ['id', 'type'],
       properties: {
-        id: { type: 'string' },
+        id: StepId,
         type: { type: 'string', enum: [...STEP_TYPES] },
-        next: { ...nullableString, description: 'the next step; null: the user exits after this one (every type but decision_split)' },
-        yes: { ...nullableString, description: 'decision_split: where a matching user goes' },
-        no: { ...nullableString, description: 'decision_split: where the others go' },
-        config: { ...openObject, description: 'per type: audience_sync {partner, advertiser_id, audience_id, action, fields}; delay {seconds}; decision_split {filter}; webhook {url, method, headers, body}; user_update {set}' },
+        next: { ...NextStep, description: 'the next step; null: the user exits after this one (every type but decision_split)' },
+        yes: { ...NextStep, description: 'decision_split: where a matching user goes' },
+        no: { ...NextStep, description: 'decision_split: where the others go' },
+        config: {
+          ...openObject,
+          description: `per type: audience_sync {partner, advertiser_id, audience_id, action, fields}; delay {seconds}; decision_split {filter}; webhook {url, method, headers, body}; user_update {set}. A webhook's body and headers and each user_update value nest at most ${maxJsonDepth} arrays and objects deep.`,
+        },
       },
     },
   },
 } as const;
 
-const CanvasBody = { ...openObject, required: ['name'], properties: CanvasProperties, description: 'The canvas JSON (spec §3). A draft may be incomplete; launch checks completeness.' } as const;
+const CanvasBody = {
+  ...openObject,
+  required: ['name'],
+  properties: CanvasProperties,
+  description:
+    `The canvas JSON (spec §3). A draft may be incomplete; launch checks completeness. Caps (spec §9), each refused with a 400 that names it: ` +
+    `at most ${maxBytes.toLocaleString('en-US')} bytes (1 MB) of JSON, ${maxSteps.toLocaleString('en-US')} steps, filters ${maxFilterDepth} deep, other JSON values ${maxJsonDepth} deep, ` +
+    `a name of ${maxNameLength} characters and step ids of ${maxStepIdLength}, without control characters; no string or key may hold NUL (U+0000).`,
+} as const;
+
+/** POST and PUT: a body over 1 MB is refused while it arrives, with a 400 that names the cap (api/errors.ts). */
+const canvasBodyCap = { bodyLimit: maxBytes, config: { bodyTooLarge: { code: 'canvas_too_large', message: CANVAS_CAP_MESSAGES.tooLarge } } } as const;
+
+const ListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: [...STATUSES] },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50, description: 'canvases per page, 1 to 500 (default 50)' },
+    cursor: { type: 'string', minLength: 1, maxLength: MAX_CURSOR_LENGTH, description: "the page before's next_cursor; absent for the first page" },
+  },
+} as const;
 
 const CanvasAnswer = {
   ...openObject,
@@ -98,27 +136,42 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const canvases = createCanvasService(deps);
 
   // The lifecycle POSTs carry no body, and many clients still label one JSON: accept it empty here
-  // (this plugin's scope only); anything else goes to Fastify's own parser, poisoning checks and all.
-  const json = app.getDefaultJsonParser('error', 'error');
+  // (this plugin's scope only); anything else is parsed as everywhere, prototype-key checks and all (api/json-body.ts).
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser({ allowEmpty: true }));
 
-  app.get<{ Querystring: { status?: CanvasStatus } }>(
+  app.get<{ Querystring: { status?: CanvasStatus; limit: number; cursor?: string } }>(
     '/api/canvases',
     {
       schema: {
-        summary: "The workspace's canvases, newest first",
+        summary: "The workspace's canvases, newest first, a page at a time",
+        description:
+          'Ordered by creation time, newest first, then by id (descending) among canvases created in the same millisecond: a stable order. ' +
+          'Pass next_cursor back as cursor for the next page; null means there is none. Canvases created meanwhile do not shift the pages: none is skipped or repeated.',
         tags,
-        querystring: { type: 'object', properties: { status: { type: 'string', enum: [...STATUSES] } } },
-        response: { 200: { type: 'object', required: ['canvases'], properties: { canvases: { type: 'array', items: CanvasAnswer } } }, ...errorResponses(400, 401) },
+        querystring: ListQuery,
+        response: {
+          200: {
+            type: 'object',
+            required: ['canvases', 'next_cursor'],
+            properties: { canvases: { type: 'array', items: CanvasAnswer }, next_cursor: { ...nullableString, description: 'the cursor of the next page; null after the last canvas' } },
+          },
+          ...errorResponses(400, 401),
+        },
       },
     },
-    async (req) => ({ canvases: (await canvases.list(req.workspaceId, req.query.status ? { status: req.query.status } : {})).map(toCanvasJson) }),
+    async (req) => {
+      const { status, limit, cursor } = req.query;
+      // Fastify's ajv coerces `1e999` and `Infinity` to Infinity and lets it through integer, minimum and maximum.
+      if (!Number.isSafeInteger(limit)) throw new ValidationError('invalid_request', 'querystring/limit must be an integer from 1 to 500');
+      const page = await canvases.listPage(req.workspaceId, { limit, ...(status ? { status } : {}), ...(cursor === undefined ? {} : { after: decodeCursor(cursor) }) });
+      return { canvases: page.canvases.map(toCanvasJson), next_cursor: page.next === null ? null : encodeCursor(page.next) };
+    },
   );
 
   app.post(
     '/api/canvases',
-    { schema: { summary: 'Create a draft canvas', tags, body: CanvasBody, response: { 201: CanvasAnswer, ...errorResponses(400, 401, 415) } }, validatorCompiler: documentOnly },
+    { schema: { summary: 'Create a draft canvas', tags, body: CanvasBody, response: { 201: CanvasAnswer, ...errorResponses(400, 401, 415) } }, validatorCompiler: documentOnly, ...canvasBodyCap },
     async (req, reply) => reply.code(201).send(toCanvasJson(await canvases.create(req.workspaceId, req.body))),
   );
 
@@ -139,6 +192,7 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         response: { 200: CanvasAnswer, ...errorResponses(400, 401, 404, 409, 415, 422) },
       },
       validatorCompiler: documentOnly,
+      ...canvasBodyCap,
     },
     async (req) => toCanvasJson(await canvases.update(req.workspaceId, req.params.id, req.body)),
   );

@@ -5,12 +5,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
+import { formatJsonPath } from '../../core/json-path.ts';
 import { buildAnalytics } from '../../engine/analytics.ts';
 import { triggerSend, type Recipient } from '../../engine/trigger.ts';
 import type { Json, ProfilePatch } from '../../store/port.ts';
 import type { ApiDeps } from '../deps.ts';
 import { TooLargeError } from '../errors.ts';
-import { parseAttributesObject } from '../../ingest/objects.ts';
+import { jsonValue, parseAttributesObject } from '../../ingest/objects.ts';
 
 const MAX_RECIPIENTS = 10_000;
 
@@ -22,7 +23,8 @@ const TriggerBody = z.object({
     z.object({
       external_user_id: z.string().min(1).max(255).refine(noNul, 'must not contain NUL'),
       attributes: z.record(z.string(), z.unknown()).optional(),
-      context: z.record(z.string(), z.unknown()).optional(),
+      // Bounded like a custom attribute: a context 100,000 deep overflowed JSON.stringify when the entry was written (500).
+      context: z.record(z.string(), jsonValue).optional(),
     }),
   ),
 });
@@ -37,7 +39,7 @@ export async function journeyRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         throw new TooLargeError('too_many_objects', `at most ${MAX_RECIPIENTS} recipients per request, got ${body.recipients.length}`);
       }
       const parsed = TriggerBody.safeParse(body);
-      if (!parsed.success) throw new ValidationError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+      if (!parsed.success) throw new ValidationError('invalid_request', parsed.error.issues.slice(0, 20).map((i) => `${formatJsonPath(i.path)}: ${i.message}`).join('; '));
       const canvas = await deps.journeys.canvases.getCanvasSnapshot(req.workspaceId, parsed.data.canvas_id);
       if (!canvas) throw new NotFoundError('not_found', `no canvas ${parsed.data.canvas_id}`);
       const recipients: Recipient[] = [];

@@ -69,7 +69,7 @@ const HOW_TO =
  */
 function errorText(code: string): string {
   if (Object.hasOwn(ERROR_TEXT, code)) return escapeHtml(ERROR_TEXT[code]!);
-  if (/^[a-z_]{1,40}$/.test(code)) return `TikTok was not connected (<code>${escapeHtml(code)}</code>). Start connecting again.`;
+  if (/^[a-z][a-z_]{0,39}$/.test(code)) return `TikTok was not connected (<code>${escapeHtml(code)}</code>). Start connecting again.`;
   return 'TikTok was not connected. Start connecting again.';
 }
 

@@ -14,6 +14,7 @@ import { ValidationError } from '../../core/errors.ts';
 import type { CallbackQuery, ConnectionService, OAuthStarter } from '../../sync/connections.ts';
 import { CALLBACK_PATH, OAUTH_COOKIE_PATH, oauthCookieName, PARTNER_PAGE } from '../../sync/connections.ts';
 import type { ApiDeps } from '../deps.ts';
+import { jsonBodyParser } from '../json-body.ts';
 import { errorResponses } from '../openapi.ts';
 import { PAGE_HEADERS, renderCallbackErrorPage, renderPartnerPage } from './partners-page.ts';
 
@@ -54,9 +55,8 @@ const html = (description: string) => ({ description, content: { 'text/html': { 
 export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionService }> = async (app, { tiktok }) => {
   // connect and disconnect carry no body, and many clients still label one JSON: accept it empty here
   // (this plugin's scope only), as routes/canvases.ts does for the lifecycle POSTs.
-  const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, String(body), done)));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser({ allowEmpty: true }));
   // Cookies for the OAuth state's browser binding; an app that parses cookies already (sessions) keeps its own.
   if (!app.hasReplyDecorator('setCookie')) await app.register(cookie);
   /** Every connect today is authenticated by an API key; a dashboard session (a later issue) will say 'session' here. */

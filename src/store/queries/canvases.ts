@@ -66,6 +66,15 @@ export function canvasQueries({ db, dialect }: QueryContext): CanvasQueries {
       return rows.map(toCanvas);
     },
 
+    async listCanvasPage(workspaceId, { status, limit, after }) {
+      let q = latest().where('c.workspace_id', '=', workspaceId);
+      if (status) q = q.where('c.status', '=', status);
+      // (created_at, id) < (after): written so that both databases read it as a range of the index.
+      if (after) q = q.where('c.created_at', '<=', after.createdAt).where(({ eb, or }) => or([eb('c.created_at', '<', after.createdAt), eb('c.id', '<', after.id)]));
+      const rows = await q.orderBy('c.created_at', 'desc').orderBy('c.id', 'desc').limit(limit).execute();
+      return rows.map(toCanvas);
+    },
+
     async replaceCanvasDefinition(workspaceId, id, definition, now) {
       const updated = await db
         .updateTable('canvases')
