@@ -120,7 +120,7 @@ export async function createRuntime(
       ? {}
       : { journey_worker: worker.current?.health() ?? 'not started', webhook_sender: webhooks.current?.health() ?? 'not started', tiktok_sender: sync.current?.health() ?? 'not started' };
   const webhookHttp = guardedHttp({ allow: config.webhookAllowHosts });
-  const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext, tiktok: tiktok.connections, metrics, readiness, webhookTargetCheck: (url) => webhookHttp.check(url) };
+  const apiDeps: ApiDeps = { store: services.store, clock: services.clock, engine: services.engine, journeys, tiktokLaunchContext, tiktok: tiktok.connections, metrics, readiness, secureCookies: config.publicUrl?.startsWith('https:') === true, webhookTargetCheck: (url) => webhookHttp.check(url) };
   const close = async (): Promise<void> => {
     await webhookHttp.close();
     await tiktok.close();

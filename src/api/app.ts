@@ -5,11 +5,13 @@
  * Authentication is a property of the route (spec §9, style guide §14): every route needs a workspace
  * API key unless its definition says `config: { public: true }`, and the hook reads what the router
  * matched (after decoding), never the URL text — `/%61pi/canvases` is the canvases route, so it needs
- * the key the canvases route needs.
+ * the key the canvases route needs. A dashboard session cookie is the other credential; its CSRF
+ * proof and the route's `config.role` are checked in session-auth.ts.
  */
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ValidationError } from '../core/errors.ts';
-import { authenticate } from './auth.ts';
+import { createMemberService } from '../members/service.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
 import { jsonBodyParser } from './json-body.ts';
@@ -18,6 +20,9 @@ import { healthRoutes } from './routes/health.ts';
 import { canvasRoutes } from './routes/canvases.ts';
 import { journeyRoutes } from './routes/journeys.ts';
 import { partnerRoutes } from './routes/partners.ts';
+import { memberRoutes } from './routes/members.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { authenticateCaller } from './session-auth.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { usersRoutes } from './routes/users.ts';
 
@@ -68,16 +73,25 @@ export async function buildApi({ deps, logger = false }: BuildApiOptions): Promi
     if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`)) route.config = { ...route.config, public: true };
   });
 
+  // Sessions (session-auth.ts): cookies are parsed before the auth hook below reads them.
+  await app.register(cookie);
+  app.decorateRequest('session', null);
+  const members = createMemberService({ store: deps.store, clock: deps.clock });
+
   app.addHook('onRequest', async (req) => {
     // No id or name may hold NUL (PostgreSQL text cannot store it): a 400, never a database error.
     if (/%00/.test(req.url)) throw new ValidationError('invalid_request', 'the URL must not contain NUL (%00)');
     // Decided on the route the router matched. No route (404) runs nothing and reads nothing.
     if (req.routeOptions.config.public === true || req.is404) return;
-    req.workspaceId = await authenticate(req, deps.store);
+    const caller = await authenticateCaller(req, deps.store, members);
+    req.workspaceId = caller.workspaceId;
+    req.session = caller.session;
   });
 
   await registerOpenApi(app); // before the routes, so that it sees them
   await app.register(healthRoutes, deps);
+  await app.register(sessionRoutes, { ...deps, members });
+  await app.register(memberRoutes, { ...deps, members });
   // Routes: one plugin per resource (style guide §10), each receiving ApiDeps as its options.
   await app.register(usersRoutes, deps);
   await app.register(canvasRoutes, deps);

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { LaunchContext } from '../core/canvas.ts';
 import type { CanvasReader } from '../engine/canvas-reader.ts';
 import type { WebhookTargetCheck } from '../engine/launch-warnings.ts';
+import type { SessionRecord } from '../store/member-port.ts';
 import type { NewEvent, Profile, Queries, Store } from '../store/port.ts';
 import type { ConnectionService } from '../sync/connections.ts';
 
@@ -46,13 +47,17 @@ export interface ApiDeps {
   tiktokLaunchContext(workspaceId: string): Promise<LaunchContext['tiktok']>;
   /** Launch warnings for webhook targets the guard would refuse (spec §9). Absent: a launch answers no warnings. */
   webhookTargetCheck?: WebhookTargetCheck;
+  /** COHORT_PUBLIC_URL is https: session cookies are Secure. */
+  secureCookies?: boolean;
   /** The TikTok connection service (routes/partners.ts). Absent in harnesses that do not serve the partner routes. */
   tiktok?: ConnectionService;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the auth hook (app.ts) from the Bearer API key; every query is scoped by it. Reading it on a public route throws. */
+    /** Set by the auth hook (app.ts) from the Bearer API key or the session; every query is scoped by it. Reading it on a public route throws. */
     workspaceId: string;
+    /** The dashboard session the request came with; null for an API key or a public route. */
+    session: SessionRecord | null;
   }
 }

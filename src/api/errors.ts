@@ -10,6 +10,14 @@ import { CohortError, ConflictError, NotFoundError, UnprocessableError, Upstream
 export class UnauthorizedError extends CohortError {}
 // 409 and 422 are raised by engine/ too, so they live in core/errors.ts; re-exported for api/ callers.
 export { ConflictError, UnprocessableError };
+/** 403: authenticated, but this session may not do this (role, CSRF proof, first-run setup closed). */
+export class ForbiddenError extends CohortError {}
+/** 429: too many attempts; `retryAfterSeconds` becomes the Retry-After header. */
+export class TooManyRequestsError extends CohortError {
+  constructor(code: string, message: string, readonly retryAfterSeconds: number) {
+    super(code, message);
+  }
+}
 /** 413: more objects than one request may carry. */
 export class TooLargeError extends CohortError {}
 
@@ -26,9 +34,11 @@ declare module 'fastify' {
 export function statusOf(error: CohortError): number {
   if (error instanceof ValidationError) return 400;
   if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   if (error instanceof TooLargeError) return 413;
+  if (error instanceof TooManyRequestsError) return 429;
   if (error instanceof UnprocessableError) return 422;
   if (error instanceof UpstreamError) return 502;
   return 400;
@@ -39,6 +49,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error instanceof CohortError) {
       const body: { error: { code: string; message: string; reasons?: readonly string[] } } = { error: { code: error.code, message: error.message } };
       if (error instanceof UnprocessableError) body.error.reasons = error.reasons;
+      if (error instanceof TooManyRequestsError) void reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.code(statusOf(error)).send(body);
     }
     const tooLarge = req.routeOptions.config?.bodyTooLarge;

@@ -29,12 +29,14 @@ export const ErrorBody = {
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'Bad request: malformed JSON or a body of the wrong shape',
-  401: 'No API key, or a key that is not valid',
+  401: 'No API key or session, or one that is not valid',
+  403: 'A session whose role may not do this, or a change by session cookie without its CSRF proof',
   404: 'Not found in this workspace',
   409: 'Conflicts with the resource state',
   413: 'Too many objects, or a body that is too large',
   415: 'Not application/json',
   422: 'Refused, with every reason',
+  429: 'Too many failed attempts; try again after Retry-After seconds',
   502: 'TikTok did not answer or failed on its side; try again later',
 };
 
@@ -52,11 +54,20 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version: '1',
         description: 'Customer journeys with Audience Sync to TikTok custom audiences. Errors are {"error":{"code","message"}}.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'the workspace API key (cohort workspaces create)' } } },
-      security: [{ apiKey: [] }],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'the workspace API key (cohort workspaces create); acts with full rights' },
+          session: { type: 'apiKey', in: 'cookie', name: 'cohort_session', description: 'a dashboard session (POST /api/session); requests that change state also send its CSRF proof (GET /api/session)' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
     },
-    // Public routes (config.public, app.ts) need no key: say so in the document.
-    transform: ({ schema, url, route }) => ({ schema: route.config?.public === true ? { ...schema, security: [] } : schema, url }),
+    // Public routes (config.public, app.ts) need no key: say so in the document. Every other route
+    // states the least member role a session needs (config.role) as `x-cohort-role`.
+    transform: ({ schema, url, route }) => ({
+      schema: route.config?.public === true ? { ...schema, security: [] } : { ...schema, ...(route.config?.role ? { 'x-cohort-role': route.config.role } : {}) },
+      url,
+    }),
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
   app.get(OPENAPI_PATH, { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { CohortError, ConfigError } from '../core/errors.ts';
 import { importCommand } from './commands/import.ts';
+import { membersCommand } from './commands/members.ts';
 import { serveCommand } from './commands/serve.ts';
 import { benchCommand } from './commands/bench.ts';
 import { tiktokEmulatorCommand } from './commands/tiktok-emulator.ts';
@@ -19,6 +20,7 @@ program.addCommand(serveCommand(process.env));
 program.addCommand(tiktokEmulatorCommand(process.env));
 program.addCommand(benchCommand(process.env));
 program.addCommand(workspacesCommand(process.env));
+program.addCommand(membersCommand(process.env));
 program.addCommand(importCommand(process.env));
 
 try {

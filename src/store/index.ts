@@ -9,6 +9,7 @@ import { migrationProvider, type Dialect } from './migrations.ts';
 import type { Queries, Store } from './port.ts';
 import { canvasQueries } from './queries/canvases.ts';
 import { journeyQueries } from './queries/journeys.ts';
+import { memberQueries } from './queries/members.ts';
 import { syncQueries } from './queries/sync.ts';
 import { syncRequeueQueries } from './queries/sync-requeue.ts';
 import { profileQueries } from './queries/profiles.ts';
@@ -20,7 +21,7 @@ import type { DB } from './schema.ts';
 
 function queries(db: Kysely<DB>, dialect: Dialect): Queries {
   const ctx = { db, dialect };
-  return { ...workspaceQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx), ...webhookOutboxQueries(ctx) };
+  return { ...workspaceQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx), ...webhookOutboxQueries(ctx), ...memberQueries(ctx) };
 }
 
 export async function createStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {
@@ -62,3 +63,4 @@ export type * from './port.ts';
 export type * from './journey-port.ts';
 export type * from './sync-port.ts';
 export type * from './webhook-port.ts';
+export type * from './member-port.ts';

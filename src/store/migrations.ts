@@ -450,6 +450,48 @@ const m0012: Migration = {
   },
 };
 
+/**
+ * Members and dashboard sessions (issue 17; spec §8). A member belongs to one workspace (unique email
+ * per workspace, lowercased by the caller); a password hash is a self-describing scrypt string, null
+ * for a member invited by link who has not set one. A session is stored by the SHA-256 of its cookie
+ * token (32 random bytes), with its CSRF token (a random value, not a credential by itself) and its
+ * idle and absolute limits. A sign-in link is stored by the SHA-256 of its token and used once.
+ */
+const m0013: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('members')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('members_workspace_email_key', ['workspace_id', 'email'])
+      .execute();
+    // Sign-in by email looks across workspaces (an email may be a member of several).
+    await db.schema.createIndex('members_email_idx').on('members').column('email').execute();
+    await db.schema
+      .createTable('sessions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('member_id', 'text', (c) => c.notNull().references('members.id').onDelete('cascade'))
+      .addColumn('workspace_id', 'text', (c) => c.notNull())
+      .addColumn('csrf_token', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sessions_member_idx').on('sessions').column('member_id').execute();
+    await db.schema
+      .createTable('sign_in_links')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('member_id', 'text', (c) => c.notNull().references('members.id').onDelete('cascade'))
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -465,6 +507,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0010_sync_intent_seq': m0010,
       '0011_canvases_list_index': m0011,
       '0012_oauth_state_browser': m0012,
+      '0013_members_sessions': m0013,
     }),
   };
 }

@@ -7,6 +7,7 @@
 import type { CanvasDefinition, CanvasStatus } from '../core/canvas.ts';
 import type { IdentifierRows } from '../core/identifier-rows.ts';
 import type { JourneyQueries } from './journey-port.ts';
+import type { MemberQueries } from './member-port.ts';
 import type { Leadership } from './locks.ts';
 import type { SyncQueries } from './sync-port.ts';
 import type { WebhookOutboxQueries } from './webhook-port.ts';
@@ -258,7 +259,7 @@ export interface TikTokConnectionQueries {
   pruneOAuthStates(now: number, limit: number): Promise<number>;
 }
 
-export interface Queries extends WorkspaceQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries, SyncQueries, TikTokConnectionQueries, WebhookOutboxQueries {}
+export interface Queries extends WorkspaceQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries, SyncQueries, TikTokConnectionQueries, WebhookOutboxQueries, MemberQueries {}
 
 export interface Store extends Queries {
   readonly dialect: Dialect;

@@ -20,6 +20,36 @@ export interface ApiKeysTable {
   created_at: number;
 }
 
+export interface MembersTable {
+  id: string;
+  workspace_id: string;
+  /** Lowercased. */
+  email: string;
+  role: string;
+  /** `scrypt$N$r$p$salt$hash`; null until the member sets a password. */
+  password_hash: string | null;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie token. */
+  id: string;
+  member_id: string;
+  workspace_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+}
+
+export interface SignInLinksTable {
+  /** SHA-256 of the link's token. */
+  token_hash: string;
+  member_id: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface ProfilesTable {
   id: Generated<number>;
   workspace_id: string;
@@ -258,6 +288,9 @@ export interface DB {
   oauth_states: OauthStatesTable;
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
+  members: MembersTable;
+  sessions: SessionsTable;
+  sign_in_links: SignInLinksTable;
   profiles: ProfilesTable;
   events: EventsTable;
   canvases: CanvasesTable;

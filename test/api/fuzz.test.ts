@@ -167,6 +167,17 @@ const ROUTES: Record<string, { valid(fx: Fixtures): Promise<ValidRequest> | Vali
   'POST /api/partners/tiktok/audiences': { valid: () => ({ url: '/api/partners/tiktok/audiences', body: { advertiser_id: US, name: 'Fuzz valid' } }), ok: [201] },
   // Added by the readiness work (spec §4); 503 is its answer while a worker is not running.
   'GET /readyz': { valid: () => ({ url: '/readyz' }), ok: [200, 503] },
+  // Sessions and members (issue 17). The fuzz sends an API key: the session routes answer 401 to it
+  // (no session), setup is open once, sign-in refuses and then rate-limits the fuzz's attempts.
+  'POST /api/setup': { valid: () => ({ url: '/api/setup', body: { workspace_name: 'Fuzz', email: 'fuzz-admin@example.com', password: 'fuzz passphrase' } }), ok: [201, 409] },
+  'POST /api/session': { valid: () => ({ url: '/api/session', body: { email: 'fuzz-admin@example.com', password: 'wrong passphrase' } }), ok: [401, 429] },
+  'POST /api/session/link': { valid: () => ({ url: '/api/session/link', body: { token: 'no-such-link' } }), ok: [401] },
+  'GET /api/session': { valid: () => ({ url: '/api/session' }), ok: [401] },
+  'DELETE /api/session': { valid: () => ({ url: '/api/session' }), ok: [401] },
+  'PUT /api/session/password': { valid: () => ({ url: '/api/session/password', body: { password: 'fuzz passphrase' } }), ok: [401] },
+  'GET /api/members': { valid: () => ({ url: '/api/members' }) },
+  'POST /api/members': { valid: () => ({ url: '/api/members', body: { email: 'fuzz-member@example.com', role: 'viewer' } }), ok: [201] },
+  'DELETE /api/members/{id}': { valid: () => ({ url: '/api/members/mb_none' }), ok: [404] },
 };
 
 /** Random runs per operation and store (after its sweep): the whole file stays under a minute on two cores. COHORT_FUZZ_RUNS=1000 for a longer hunt. */

@@ -143,6 +143,7 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get<{ Querystring: { status?: CanvasStatus; limit: number; cursor?: string } }>(
     '/api/canvases',
     {
+      config: { role: 'viewer' },
       schema: {
         summary: "The workspace's canvases, newest first, a page at a time",
         description:
@@ -171,13 +172,13 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
 
   app.post(
     '/api/canvases',
-    { schema: { summary: 'Create a draft canvas', tags, body: CanvasBody, response: { 201: CanvasAnswer, ...errorResponses(400, 401, 415) } }, validatorCompiler: documentOnly, ...canvasBodyCap },
+    { schema: { summary: 'Create a draft canvas', tags, body: CanvasBody, response: { 201: CanvasAnswer, ...errorResponses(400, 401, 415) } }, validatorCompiler: documentOnly, ...canvasBodyCap, config: { ...canvasBodyCap.config, role: 'editor' } },
     async (req, reply) => reply.code(201).send(toCanvasJson(await canvases.create(req.workspaceId, req.body))),
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/canvases/:id',
-    { schema: { summary: 'A canvas, with its latest version', tags, params: IdParams, response: { 200: CanvasAnswer, ...errorResponses(401, 404) } } },
+    { config: { role: 'viewer' }, schema: { summary: 'A canvas, with its latest version', tags, params: IdParams, response: { 200: CanvasAnswer, ...errorResponses(401, 404) } } },
     async (req) => toCanvasJson(await canvases.get(req.workspaceId, req.params.id)),
   );
 
@@ -193,13 +194,14 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
       validatorCompiler: documentOnly,
       ...canvasBodyCap,
+      config: { ...canvasBodyCap.config, role: 'editor' },
     },
     async (req) => toCanvasJson(await canvases.update(req.workspaceId, req.params.id, req.body)),
   );
 
   app.delete<{ Params: { id: string } }>(
     '/api/canvases/:id',
-    { schema: { summary: 'Delete a draft (any other canvas is archived instead)', tags, params: IdParams, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(401, 404, 409) } } },
+    { config: { role: 'editor' }, schema: { summary: 'Delete a draft (any other canvas is archived instead)', tags, params: IdParams, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(401, 404, 409) } } },
     async (req, reply) => {
       await canvases.remove(req.workspaceId, req.params.id);
       return reply.code(204).send();
@@ -214,7 +216,7 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   for (const [action, summary, run] of lifecycle) {
     app.post<{ Params: { id: string } }>(
       `/api/canvases/:id/${action}`,
-      { schema: { summary, tags, params: IdParams, response: { 200: action === 'launch' ? LaunchAnswer : CanvasAnswer, ...errorResponses(401, 404, 409, ...(action === 'launch' ? [422] : [])) } } },
+      { config: { role: 'editor' }, schema: { summary, tags, params: IdParams, response: { 200: action === 'launch' ? LaunchAnswer : CanvasAnswer, ...errorResponses(401, 404, 409, ...(action === 'launch' ? [422] : [])) } } },
       async (req) => {
         const record = await run(req.workspaceId, req.params.id);
         if (action !== 'launch') return toCanvasJson(record);

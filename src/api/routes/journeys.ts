@@ -32,7 +32,7 @@ const TriggerBody = z.object({
 export async function journeyRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   app.post(
     '/api/canvas/trigger/send',
-    { schema: { tags: ['canvases'], summary: 'Enter users into an API-triggered canvas', response: { 201: { type: 'object', properties: { dispatch_id: { type: 'string' }, message: { type: 'string' }, notice: { type: 'string' } } } } } },
+    { config: { role: 'editor' }, schema: { tags: ['canvases'], summary: 'Enter users into an API-triggered canvas', response: { 201: { type: 'object', properties: { dispatch_id: { type: 'string' }, message: { type: 'string' }, notice: { type: 'string' } } } } } },
     async (req, reply) => {
       const body = req.body as { recipients?: unknown } | null;
       if (body && Array.isArray(body.recipients) && body.recipients.length > MAX_RECIPIENTS) {
@@ -60,7 +60,7 @@ export async function journeyRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/canvases/:id/analytics', { schema: { tags: ['canvases'], summary: "A canvas's per-step numbers and per-minute series" } }, async (req) => {
+  app.get<{ Params: { id: string } }>('/api/canvases/:id/analytics', { config: { role: 'viewer' }, schema: { tags: ['canvases'], summary: "A canvas's per-step numbers and per-minute series" } }, async (req) => {
     const canvas = await deps.journeys.canvases.getCanvasSnapshot(req.workspaceId, req.params.id);
     if (!canvas) throw new NotFoundError('not_found', `no canvas ${req.params.id}`);
     return buildAnalytics(canvas.id, canvas.status, canvas.definition, await deps.store.stepCounts(req.workspaceId, canvas.id));

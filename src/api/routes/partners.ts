@@ -9,7 +9,7 @@
  * callback checks.
  */
 import cookie from '@fastify/cookie';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ValidationError } from '../../core/errors.ts';
 import type { CallbackQuery, ConnectionService, OAuthStarter } from '../../sync/connections.ts';
 import { CALLBACK_PATH, OAUTH_COOKIE_PATH, oauthCookieName, PARTNER_PAGE } from '../../sync/connections.ts';
@@ -59,18 +59,20 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser({ allowEmpty: true }));
   // Cookies for the OAuth state's browser binding; an app that parses cookies already (sessions) keeps its own.
   if (!app.hasReplyDecorator('setCookie')) await app.register(cookie);
-  /** Every connect today is authenticated by an API key; a dashboard session (a later issue) will say 'session' here. */
-  const startedBy = (): OAuthStarter => 'api_key';
+  /** A connect started from a dashboard session binds its state to that browser's cookie (spec §9 OAuth). */
+  const startedBy = (req: FastifyRequest): OAuthStarter => (req.session ? 'session' : 'api_key');
 
   app.get(
     '/api/partners/tiktok',
-    { schema: { summary: "The workspace's TikTok connection and its ad accounts", tags, response: { 200: ConnectionAnswer, ...errorResponses(401) } } },
+    { config: { role: 'viewer' }, schema: { summary: "The workspace's TikTok connection and its ad accounts", tags, response: { 200: ConnectionAnswer, ...errorResponses(401) } } },
     async (req) => tiktok.status(req.workspaceId),
   );
 
   app.post(
     '/api/partners/tiktok/connect',
     {
+      // Only admins connect, disconnect and pick ad accounts (spec §8).
+      config: { role: 'admin' },
       schema: {
         summary: "Start connecting: TikTok's consent URL with a single-use state (10 minutes) bound to this workspace",
         description:
@@ -80,7 +82,7 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
       },
     },
     async (req, reply) => {
-      const { authorize_url, cookie: binding } = await tiktok.startConnect(req.workspaceId, startedBy());
+      const { authorize_url, cookie: binding } = await tiktok.startConnect(req.workspaceId, startedBy(req));
       reply.setCookie(binding.name, binding.value, binding.options);
       return { authorize_url };
     },
@@ -142,6 +144,7 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
   app.put<{ Body: { advertiser_ids: string[] } }>(
     '/api/partners/tiktok/advertisers',
     {
+      config: { role: 'admin' },
       schema: {
         summary: 'Pick the ad accounts this workspace uses (each one of the connection’s)',
         tags,
@@ -154,13 +157,14 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
 
   app.delete(
     '/api/partners/tiktok',
-    { schema: { summary: 'Disconnect: erase the token and the ad accounts (revoked at TikTok best-effort)', tags, response: { 200: ConnectionAnswer, ...errorResponses(401) } } },
+    { config: { role: 'admin' }, schema: { summary: 'Disconnect: erase the token and the ad accounts (revoked at TikTok best-effort)', tags, response: { 200: ConnectionAnswer, ...errorResponses(401) } } },
     async (req) => tiktok.disconnect(req.workspaceId),
   );
 
   app.get<{ Querystring: { advertiser_id: string } }>(
     '/api/partners/tiktok/audiences',
     {
+      config: { role: 'viewer' },
       schema: {
         summary: "An ad account's audiences",
         tags,
@@ -174,6 +178,8 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
   app.post<{ Body: { advertiser_id: string; name: string } }>(
     '/api/partners/tiktok/audiences',
     {
+      // Creating an audience is part of editing an Audience Sync step.
+      config: { role: 'editor' },
       schema: {
         summary: 'Create a TikTok Partner audience in a picked ad account (at most 400 per ad account)',
         tags,

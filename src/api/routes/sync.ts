@@ -36,6 +36,7 @@ export const syncRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.post<{ Params: { id: string; step: string } }>(
     '/api/canvases/:id/steps/:step/retry-errored',
     {
+      config: { role: 'editor' },
       schema: {
         summary: "Re-queue an audience_sync step's errored users with a fresh retry window",
         tags: ['canvases'],

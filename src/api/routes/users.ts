@@ -127,6 +127,7 @@ export const usersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.post(
     '/api/users/track',
     {
+      config: { role: 'editor' },
       schema: {
         summary: 'Create or update users and record events',
         tags: ['users'],
@@ -168,6 +169,7 @@ export const usersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get<{ Params: { external_id: string } }>(
     '/api/users/:external_id',
     {
+      config: { role: 'viewer' },
       schema: {
         summary: 'A user: the profile, its canvas entries and its sync items',
         tags: ['users'],
