@@ -17,6 +17,7 @@ import { installErrorHandler } from './errors.ts';
 import { jsonBodyParser } from './json-body.ts';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.ts';
 import { healthRoutes } from './routes/health.ts';
+import { homeRoutes } from './routes/home.ts';
 import { canvasRoutes } from './routes/canvases.ts';
 import { journeyRoutes } from './routes/journeys.ts';
 import { partnerRoutes } from './routes/partners.ts';
@@ -90,6 +91,7 @@ export async function buildApi({ deps, logger = false }: BuildApiOptions): Promi
 
   await registerOpenApi(app); // before the routes, so that it sees them
   await app.register(healthRoutes, deps);
+  await app.register(homeRoutes, { emulator: deps.tiktok?.emulator ?? false });
   await app.register(sessionRoutes, { ...deps, members });
   await app.register(memberRoutes, { ...deps, members });
   // Routes: one plugin per resource (style guide §10), each receiving ApiDeps as its options.

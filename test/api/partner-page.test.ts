@@ -17,6 +17,17 @@ describeEachStore('api: the partner page and the callback page', ({ store }) => 
     await h?.close();
   });
 
+  it('GET / is a page that says Cohort is running and where to go, not a JSON 404, and says when the emulator is built in', async () => {
+    const page = await h.call(null, 'GET', '/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.text).toContain('<h1>Cohort is running</h1>');
+    expect(page.text).toContain('<a href="/api/docs">');
+    expect(page.text).toContain('Built-in TikTok emulator');
+    expect(page.text).not.toContain('<script');
+  });
+
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])('answers ?error=%s with a page, not a 500', async (code) => {
     const page = await h.call(null, 'GET', `/partners/tiktok?error=${code}`);
     expect(page.status).toBe(200);

@@ -32,7 +32,8 @@ export const PAGE_HEADERS = {
 const EMULATOR_BANNER =
   '<p class="banner" role="alert"><strong>Built-in TikTok emulator.</strong> This Cohort runs without TIKTOK_APP_ID/TIKTOK_APP_SECRET, so it talks to the TikTok emulator inside the process: <strong>no data reaches TikTok</strong>. Every workspace of this Cohort connects to the same seeded ad accounts and sees the same audiences there.</p>';
 
-function layout(title: string, body: string, emulator: boolean): string {
+/** A server-rendered page of Cohort's (no scripts; served with PAGE_HEADERS). */
+export function layout(title: string, body: string, emulator: boolean): string {
   return `<!doctype html>
 <html lang="en">
 <head>
