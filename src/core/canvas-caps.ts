@@ -12,6 +12,7 @@
  * The 1 MB of JSON is counted on the request's bytes (api/routes/canvases.ts); names and step ids are
  * capped by the shape. A canvas already stored is never checked again: only POST and PUT parse.
  */
+import { MAX_JSON_DEPTH } from './json-limits.ts';
 import { formatJsonPath } from './json-path.ts';
 
 export const CANVAS_CAPS = {
@@ -19,9 +20,9 @@ export const CANVAS_CAPS = {
   maxBytes: 1_048_576,
   maxSteps: 1_000,
   /** Filters inside filters: a lone condition is 1, `{"all":[condition]}` is 2. */
-  maxFilterDepth: 32,
-  /** Arrays and objects inside each other in a user's JSON value: `1` is 0, `{"a":1}` is 1. */
-  maxJsonDepth: 32,
+  maxFilterDepth: MAX_JSON_DEPTH,
+  /** Arrays and objects inside each other in a user's JSON value: `1` is 0, `{"a":1}` is 1 (the same cap as everywhere, core/json-limits.ts). */
+  maxJsonDepth: MAX_JSON_DEPTH,
   /** Characters of the canvas name. */
   maxNameLength: 200,
   /** Characters of a step id (and of first_step, next, yes, no, which name one). */

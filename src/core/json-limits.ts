@@ -20,21 +20,23 @@ export const storableString = (s: string): boolean => !UNSTORABLE.test(s);
  * `maxLength` characters of JSON, a string (key or value) that is not storable, a number that is not
  * finite, or something that is not JSON at all. An explicit stack, never recursion.
  */
-export function jsonProblem(value: unknown, o: { maxDepth?: number; maxLength?: number; shapeOnly?: boolean } = {}): JsonProblem | null {
+export function jsonProblem(value: unknown, o: { maxDepth?: number; maxLength?: number; shapeOnly?: boolean; strings?: boolean } = {}): JsonProblem | null {
   const maxDepth = o.maxDepth ?? MAX_JSON_DEPTH;
   const maxLength = o.maxLength ?? MAX_JSON_LENGTH;
   // shapeOnly: depth and length alone (JSON.stringify escapes what it must in the strings).
-  const strict = !o.shapeOnly;
+  const numbers = !o.shapeOnly;
+  // strings: false: strings are left to the caller (profile attributes are checked where they are stored).
+  const strings = numbers && o.strings !== false;
   let length = 0;
   // Each pending value with its depth (the number of containers around it).
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
     if (typeof v === 'string') {
-      if (strict && !storableString(v)) return 'bad_string';
+      if (strings && !storableString(v)) return 'bad_string';
       length += v.length + 3; // quotes and a separator
     } else if (typeof v === 'number') {
-      if (strict && !Number.isFinite(v)) return 'bad_number';
+      if (numbers && !Number.isFinite(v)) return 'bad_number';
       length += 24;
     } else if (typeof v === 'boolean' || v === null) length += 6;
     else if (typeof v === 'object') {
@@ -47,7 +49,7 @@ export function jsonProblem(value: unknown, o: { maxDepth?: number; maxLength?: 
         }
       } else {
         for (const [k, item] of Object.entries(v)) {
-          if (strict && !storableString(k)) return 'bad_string';
+          if (strings && !storableString(k)) return 'bad_string';
           length += k.length + 3;
           if (length > maxLength) return 'too_large';
           stack.push([item, depth + 1]);

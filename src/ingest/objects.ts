@@ -5,13 +5,13 @@
  * here and they document the request body in the OpenAPI document (api/routes/users.ts).
  */
 import { z } from 'zod';
+import { jsonProblem, MAX_JSON_DEPTH } from '../core/json-limits.ts';
 import { formatJsonPath } from '../core/json-path.ts';
 import { STANDARD_ATTRIBUTES, type Json, type NewEvent, type ProfilePatch, type StandardAttribute } from '../store/port.ts';
 
 /** Attributes and events together, per request (spec §4). */
 export const MAX_OBJECTS_PER_REQUEST = 10_000;
 /** Nesting allowed inside a custom attribute or event property value; also keeps validation off the call stack's edge. */
-export const MAX_JSON_DEPTH = 32;
 /** Braze's limit for string attribute values and names; we apply it to ids, names and standard attributes. */
 const MAX_TEXT = 255;
 
@@ -134,17 +134,7 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-function isBoundedJson(root: unknown): boolean {
-  const stack: [unknown, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (value === null || typeof value === 'string' || typeof value === 'boolean') continue;
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) return false; // JSON.parse turns 1e999 into Infinity, which would be stored as null
-      continue;
-    }
-    if (typeof value !== 'object' || depth >= MAX_JSON_DEPTH) return false;
-    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
-  }
-  return true;
+/** Depth and finite numbers (JSON.parse turns 1e999 into Infinity, which would be stored as null); the body limit bounds the size. */
+function isBoundedJson(value: unknown): boolean {
+  return jsonProblem(value, { maxLength: Number.POSITIVE_INFINITY, strings: false }) === null;
 }
