@@ -44,9 +44,10 @@ export class ConfigError extends CohortError {
  * written, directly or by redirect). Final: retrying reaches the same address. The message names the
  * host, never the URL's path or query (they may carry user data).
  */
+export const WEBHOOK_BLOCKED = 'webhook_blocked';
 export class WebhookBlockedError extends CohortError {
   constructor(readonly host: string, why: string) {
-    super('webhook_blocked', `webhook to ${host} refused: ${why}`);
+    super(WEBHOOK_BLOCKED, `webhook to ${host} refused: ${why}`);
   }
 }
 

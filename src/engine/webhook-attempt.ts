@@ -2,6 +2,7 @@
  * One webhook attempt and what it came to (spec §9; today's policy, kept: up to 3 attempts for
  * network errors, timeouts, 429 and 5xx; any other answer is final). Pure but for the call itself.
  */
+import { WEBHOOK_BLOCKED } from '../core/errors.ts';
 import type { WebhookRequest } from '../store/webhook-port.ts';
 import type { StepIO } from './steps/index.ts';
 
@@ -13,8 +14,6 @@ export interface AttemptResult {
   transient: boolean;
 }
 
-/** The error a transport throws for a target it refuses (an address outside the allow list): final. */
-export const WEBHOOK_BLOCKED = 'webhook_blocked';
 
 /**
  * Makes the call with `timeoutMs`, enforced here too: a transport that ignores it cannot hold a
@@ -41,6 +40,7 @@ function answerOf(status: number): AttemptResult {
 }
 
 function failureOf(error: unknown, timeoutMs: number): AttemptResult {
+  // By code, not class: any transport may refuse a target (webhooks/guarded-http.ts throws WebhookBlockedError).
   if ((error as { code?: unknown } | null)?.code === WEBHOOK_BLOCKED) return { httpStatus: null, error: WEBHOOK_BLOCKED, transient: false };
   if (error instanceof Error && error.name === 'TimeoutError') return { httpStatus: null, error: `timed out after ${timeoutMs} ms`, transient: true };
   return { httpStatus: null, error: 'network error', transient: true };

@@ -8,7 +8,6 @@
  * `connect` also sets a cookie binding its state to the browser (sync/oauth-browser.ts), which the
  * callback checks.
  */
-import cookie from '@fastify/cookie';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ValidationError } from '../../core/errors.ts';
 import type { CallbackQuery, ConnectionService, OAuthStarter } from '../../sync/connections.ts';
@@ -57,8 +56,6 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
   // (this plugin's scope only), as routes/canvases.ts does for the lifecycle POSTs.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser({ allowEmpty: true }));
-  // Cookies for the OAuth state's browser binding; an app that parses cookies already (sessions) keeps its own.
-  if (!app.hasReplyDecorator('setCookie')) await app.register(cookie);
   /** A connect started from a dashboard session binds its state to that browser's cookie (spec §9 OAuth). */
   const startedBy = (req: FastifyRequest): OAuthStarter => (req.session ? 'session' : 'api_key');
 

@@ -99,7 +99,7 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
         for (const part of chunks(ids)) {
           const rows = await db
             .updateTable('entries')
-            .set({ step_id: u.stepId, status: u.status, due_at: u.dueAt, step_entered_at: u.stepEnteredAt, exited_at: u.exitedAt, failure_reason: u.failureReason ?? null, lease_id: null, lease_expires_at: null })
+            .set({ ...movedTo(u), lease_id: null, lease_expires_at: null })
             .where('lease_id', '=', leaseId)
             .where('id', 'in', part)
             .returning('id')
@@ -213,6 +213,11 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       }
     },
   };
+}
+
+/** The columns an entry's move writes (a settle of the worker, a resume from a webhook step). */
+export function movedTo(u: EntryUpdate) {
+  return { step_id: u.stepId, status: u.status, due_at: u.dueAt, step_entered_at: u.stepEnteredAt, exited_at: u.exitedAt, failure_reason: u.failureReason ?? null };
 }
 
 export function toEntry(r: EntryRow): Entry {

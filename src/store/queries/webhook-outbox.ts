@@ -4,7 +4,7 @@ import type { Entry, EntryUpdate } from '../journey-port.ts';
 import type { ClaimedWebhookCall, WebhookOutboxQueries } from '../webhook-port.ts';
 import type { WebhookOutboxTable } from '../schema.ts';
 import { chunks, insertRows, type QueryContext } from './context.ts';
-import { toEntry } from './journeys.ts';
+import { movedTo, toEntry } from './journeys.ts';
 
 const COLUMNS = ['workspace_id', 'canvas_id', 'version', 'step_id', 'entry_id', 'url', 'method', 'headers', 'body', 'timeout_ms', 'due_at', 'created_at'];
 
@@ -113,7 +113,7 @@ export function webhookOutboxQueries(ctx: QueryContext): WebhookOutboxQueries {
         for (const part of chunks(ids)) {
           const done = await db
             .updateTable('entries')
-            .set({ step_id: u.stepId, status: u.status, due_at: u.dueAt, step_entered_at: u.stepEnteredAt, exited_at: u.exitedAt, failure_reason: u.failureReason ?? null })
+            .set(movedTo(u))
             .where('id', 'in', part)
             .where('status', '=', 'active')
             .where('step_id', '=', fromStep)
