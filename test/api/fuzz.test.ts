@@ -161,7 +161,6 @@ const ROUTES: Record<string, { valid(fx: Fixtures): Promise<ValidRequest> | Vali
   'DELETE /api/partners/tiktok': { valid: () => ({ url: '/api/partners/tiktok' }) },
   'POST /api/partners/tiktok/connect': { valid: () => ({ url: '/api/partners/tiktok/connect' }) },
   'GET /oauth/tiktok/callback': { valid: async (fx) => ({ url: `/oauth/tiktok/callback${await fx.callbackQuery()}` }), ok: [302] },
-  'GET /partners/tiktok': { valid: () => ({ url: '/partners/tiktok?connected=1' }) },
   'PUT /api/partners/tiktok/advertisers': { valid: () => ({ url: '/api/partners/tiktok/advertisers', body: { advertiser_ids: [US] } }) },
   'GET /api/partners/tiktok/audiences': { valid: () => ({ url: `/api/partners/tiktok/audiences?advertiser_id=${US}` }) },
   'POST /api/partners/tiktok/audiences': { valid: () => ({ url: '/api/partners/tiktok/audiences', body: { advertiser_id: US, name: 'Fuzz valid' } }), ok: [201] },
