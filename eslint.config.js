@@ -2,6 +2,7 @@
 // reading of TikTok's contract and never imports the client; inner layers never import outer ones.
 import js from '@eslint/js';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const layer = (files, forbidden, message) => ({
@@ -27,6 +28,14 @@ export default tseslint.config(
     },
   },
   { files: ['src/cli/**', 'test/**', 'bench/**', '**/*.test.ts'], rules: { 'no-restricted-properties': 'off' } },
+  // The dashboard runs in the browser and is a client of the HTTP API like any script: it imports no server code.
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: { ...reactHooks.configs.recommended.rules, 'no-restricted-properties': 'off' },
+  },
+  layer(['web/**'], ['**/src/**'], 'web/ talks to Cohort only over HTTP: no server imports.'),
   layer(['src/emulator/**'], ['**/partners/**', '**/engine/**', '**/sync/**', '**/store/**', '**/api/**', '**/cli/**'],
     'The emulator is an independent reading of the TikTok contract: it imports only core/.'),
   layer(['src/partners/**'], ['**/engine/**', '**/sync/**', '**/store/**', '**/api/**', '**/cli/**', '**/emulator/**'],

@@ -26,6 +26,8 @@ describeEachStore('api: members and sessions', ({ store }) => {
   });
 
   it('first-run setup: refuses a short password saying the minimum, then creates the workspace and admin and signs in, once', async () => {
+    // The dashboard asks whether setup is open before it shows the setup page or sign-in.
+    expect(json(await h.app.inject({ method: 'GET', url: '/api/setup' }))).toEqual({ needed: true });
     const short = await post('/api/setup', { workspace_name: 'Acme', email: 'Admin@Example.com', password: 'short' });
     expect(short.statusCode).toBe(400);
     expect(json(short).error.message).toMatch(/at least 8 characters/);
@@ -44,6 +46,7 @@ describeEachStore('api: members and sessions', ({ store }) => {
     expect(again.statusCode).toBe(409);
     expect(json(again).error.code).toBe('setup_done');
     expect(await store().countMembers()).toBe(1);
+    expect(json(await h.app.inject({ method: 'GET', url: '/api/setup' }))).toEqual({ needed: false });
   });
 
   it('GET /api/session answers the member, the workspace and the CSRF token; 401 without a session', async () => {

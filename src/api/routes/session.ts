@@ -26,12 +26,23 @@ const SessionAnswer = {
 const Email = { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' } as const;
 const Password = { type: 'string', maxLength: 1024, description: 'at least 8 characters' } as const;
 
-export const sessionRoutes: FastifyPluginAsync<ApiDeps & { members: MemberService }> = async (app, { members, secureCookies }) => {
+export const sessionRoutes: FastifyPluginAsync<ApiDeps & { members: MemberService }> = async (app, { members, secureCookies, store }) => {
   const view = (s: SessionRecord) => ({ member: { email: s.member.email, role: s.member.role }, workspace: { id: s.workspace.id, name: s.workspace.name }, csrf_token: s.csrfToken });
   const signedIn = (reply: FastifyReply, s: SignedIn) => {
     reply.setCookie(SESSION_COOKIE, s.token, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookies === true, maxAge: Math.floor(SESSION_ABSOLUTE_MS / 1000) });
     return view(s.session);
   };
+
+  app.get(
+    '/api/setup',
+    {
+      // The dashboard asks this before anything else, to show first-run setup or sign-in; it reveals
+      // only whether any member exists, which POST /api/setup answers anyway.
+      config: { public: true },
+      schema: { summary: 'Whether first-run setup is still open (no member exists yet)', tags, response: { 200: { type: 'object', required: ['needed'], properties: { needed: { type: 'boolean' } } } } },
+    },
+    async () => ({ needed: (await store.countMembers()) === 0 }),
+  );
 
   app.post<{ Body: { workspace_name: string; email: string; password: string } }>(
     '/api/setup',

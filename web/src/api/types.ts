@@ -1,0 +1,92 @@
+/** The JSON the dashboard reads, as the HTTP API answers it (spec §3, §4, §8). */
+
+export type Role = 'admin' | 'editor' | 'viewer';
+
+export interface Session {
+  member: { email: string; role: Role };
+  workspace: { id: string; name: string };
+  csrf_token: string;
+}
+
+export interface Connection {
+  status: 'connected' | 'invalid_token' | 'disconnected';
+  advertisers: { advertiser_id: string; advertiser_name: string; selected: boolean }[];
+  status_reason?: string | null;
+  emulator?: boolean;
+}
+
+export interface Audience {
+  audience_id: string;
+  name: string;
+  type: string;
+  size: number;
+}
+
+export type Filter = { all: Filter[] } | { any: Filter[] } | { attribute: string; op: string; value?: unknown };
+
+export type Entry = { type: 'api' } | { type: 'event'; event: string } | { type: 'scheduled'; at: string | null };
+
+export type StepType = 'audience_sync' | 'delay' | 'decision_split' | 'webhook' | 'user_update';
+
+export interface AudienceSyncConfig {
+  partner: 'tiktok';
+  advertiser_id?: string;
+  audience_id?: string;
+  action: 'add' | 'remove';
+  fields: ('email' | 'phone' | 'idfa' | 'gaid')[];
+}
+
+export interface Step {
+  id: string;
+  type: StepType;
+  config: Record<string, unknown>;
+  next?: string | null;
+  yes?: string | null;
+  no?: string | null;
+}
+
+export interface CanvasBody {
+  name: string;
+  entry: Entry;
+  audience: Filter | null;
+  reentry?: { allowed: boolean; after_seconds: number };
+  exit?: { events: string[] };
+  first_step: string | null;
+  steps: Step[];
+}
+
+export type CanvasStatus = 'draft' | 'active' | 'stopped' | 'archived';
+
+export interface Canvas extends CanvasBody {
+  id: string;
+  status: CanvasStatus;
+  version: number;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface StepAnalytics {
+  id: string;
+  type: StepType;
+  entered: number;
+  proceeded: number;
+  exited: number;
+  synced?: number;
+  not_synced?: number;
+  pending?: number;
+  errored?: number;
+  errors?: { reason: string; count: number }[];
+}
+
+export interface SeriesPoint {
+  minute: string;
+  step_id: string;
+  [count: string]: string | number;
+}
+
+export interface Analytics {
+  canvas_id: string;
+  status: CanvasStatus;
+  steps: StepAnalytics[];
+  series: SeriesPoint[];
+}
