@@ -4,9 +4,9 @@
  * first from first_step, steps nothing reaches last). Each step node is a button that takes the user
  * to the step's card, so the graph works by keyboard without xyflow's own node focus.
  */
-import { Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import { Controls, Handle, MarkerType, Position, ReactFlow, useReactFlow, useStore, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import type { CanvasBody, Entry } from '../api/types.ts';
 import { branchesOf, stableJson, STEP_WORDS, stepLevels } from './model.ts';
 
@@ -45,6 +45,18 @@ function EntryNodeView({ data }: NodeProps<EntryNode>) {
 // Outside the component: xyflow re-creates every node when this object changes.
 const nodeTypes = { step: StepNodeView, entry: EntryNodeView };
 
+const FIT = { padding: 0.2, maxZoom: 1 } as const;
+
+/** fitView fits once; a phone turned sideways or a narrower window needs the journey fitted again. */
+function FitOnResize() {
+  const width = useStore((s) => s.width);
+  const { fitView } = useReactFlow();
+  useEffect(() => {
+    if (width > 0) void fitView(FIT);
+  }, [width, fitView]);
+  return null;
+}
+
 const NODE_WIDTH = 190;
 const X_GAP = 230;
 const Y_GAP = 100;
@@ -70,6 +82,8 @@ export function CanvasGraph({ canvas, chosen, onOpen }: { canvas: CanvasBody; ch
           position: { x: (i - (level.length - 1) / 2) * X_GAP - NODE_WIDTH / 2, y: (row + 1) * Y_GAP },
           data: { stepId: id, words: STEP_WORDS[step.type], chosen: id === chosen, onOpen },
           width: NODE_WIDTH,
+          // xyflow lets clicks through a node that is neither selectable nor draggable; this one holds a button.
+          style: { pointerEvents: 'all' },
         });
       });
     });
@@ -102,18 +116,20 @@ export function CanvasGraph({ canvas, chosen, onOpen }: { canvas: CanvasBody; ch
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+        fitViewOptions={FIT}
         nodesDraggable={false}
         nodesConnectable={false}
         nodesFocusable={false}
         edgesFocusable={false}
         elementsSelectable={false}
+        disableKeyboardA11y
         zoomOnScroll={false}
         zoomOnDoubleClick={false}
         preventScrolling={false}
         minZoom={0.3}
       >
         <Controls showInteractive={false} />
+        <FitOnResize />
       </ReactFlow>
     </section>
   );

@@ -18,9 +18,9 @@ export interface EntrySettingsProps {
 }
 
 const CHOICES: { type: Entry['type']; label: string; hint: string }[] = [
-  { type: 'api', label: 'API', hint: 'users enter when a script triggers the canvas (POST /api/canvas/trigger/send)' },
-  { type: 'event', label: 'Event', hint: 'users enter when an event of that name is tracked for them' },
-  { type: 'scheduled', label: 'Scheduled', hint: 'every profile in the entry audience enters once, at that time' },
+  { type: 'api', label: 'API', hint: 'Users enter when a script triggers the canvas (POST /api/canvas/trigger/send).' },
+  { type: 'event', label: 'Event', hint: 'Users enter when an event of that name is tracked for them.' },
+  { type: 'scheduled', label: 'Scheduled', hint: 'Every profile in the entry audience enters once, at that time.' },
 ];
 
 export function EntrySettings({ canvas, editable, onChange, audienceText, audienceProblem, onAudienceText }: EntrySettingsProps) {
@@ -63,7 +63,7 @@ export function EntrySettings({ canvas, editable, onChange, audienceText, audien
               id={`${uid}-event`}
               value={entry.event ?? ''}
               readOnly={!editable}
-              placeholder="purchase"
+              placeholder={editable ? 'purchase' : undefined}
               onChange={(e) => {
                 setLastEvent(e.target.value);
                 setEntry(e.target.value ? { type: 'event', event: e.target.value } : { type: 'event' });
@@ -102,7 +102,8 @@ export function EntrySettings({ canvas, editable, onChange, audienceText, audien
           spellCheck={false}
           aria-invalid={audienceProblem !== null}
           aria-describedby={`${uid}-audience-hint`}
-          placeholder='{"all":[{"attribute":"country","op":"eq","value":"US"}]}'
+          // Read-only, an example would pass for the canvas's own filter.
+          placeholder={editable ? '{"all":[{"attribute":"country","op":"eq","value":"US"}]}' : 'Every profile of the workspace'}
           onChange={(e) => onAudienceText(e.target.value)}
         />
         <small id={`${uid}-audience-hint`} className={audienceProblem ? 'problem' : undefined}>
