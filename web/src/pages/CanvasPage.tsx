@@ -178,7 +178,8 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
         onStop={() => action.mutate('stop')}
         onArchive={() => action.mutate('archive')}
       />
-      {notice ? (
+      {/* "Saved." next to "Unsaved changes" would contradict itself once the user edits again. */}
+      {notice && !(notice === 'save' && dirty) ? (
         <p className="alert ok" role="status">
           {NOTICE[notice]}
         </p>
