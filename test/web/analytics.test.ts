@@ -105,8 +105,9 @@ describe.skipIf(browserMissing !== null)(`web: analytics and members${browserMis
       await page.getByRole('heading', { level: 1, name: /VIP <b>retarget<\/b>/ }).waitFor();
       expect(await page.locator('main b').count()).toBe(0);
       await page.getByText('No user has reached an Audience Sync step yet', { exact: false }).waitFor();
+      // Runs in the page; the flag is gone if the page reloads.
       await page.evaluate(() => {
-        (window as unknown as { notReloaded: boolean }).notReloaded = true;
+        (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
       });
 
       // A script, as the member signed in in this browser: 45 users with an email or a phone, 15 with neither usable.
@@ -140,16 +141,21 @@ describe.skipIf(browserMissing !== null)(`web: analytics and members${browserMis
       expect((await chart.locator('canvas').boundingBox())?.width).toBeGreaterThan(600);
       expect(await page.getByText('Synced: 45', { exact: true }).count()).toBe(1);
       expect(await page.getByText(/^Updated /).isVisible()).toBe(true);
-      expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+      expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
       // Nobody errored: nothing to retry.
       expect(await page.getByRole('button', { name: 'Retry errored users' }).count()).toBe(0);
       await checkA11y(page);
       await screenshot(page, 'analytics');
+      // Pointing at a minute gives that minute's numbers; leaving the chart gives the totals again.
+      await chart.hover();
+      await page.getByText(/^At \d/).waitFor();
+      await page.mouse.move(5, 5);
+      await page.getByText('Totals over the 15 minutes shown').waitFor();
 
       // On a phone the table scrolls inside its box and the chart shrinks with the page.
       await page.setViewportSize({ width: 390, height: 844 });
       await expect.poll(async () => (await chart.locator('canvas').boundingBox())?.width ?? 0).toBeLessThan(390);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await screenshot(page, 'analytics-phone');
       await watched.assertClean();
     } finally {
@@ -186,6 +192,7 @@ describe.skipIf(browserMissing !== null)(`web: analytics and members${browserMis
 
       await retry.click();
       await page.getByRole('status').filter({ hasText: 'Requeued 7 users' }).waitFor();
+      await screenshot(page, 'analytics-retried');
       await viewer.assertClean();
       await watched.assertClean();
     } finally {
@@ -220,11 +227,15 @@ describe.skipIf(browserMissing !== null)(`web: analytics and members${browserMis
       await page.getByText('It works once, for 24 hours', { exact: false }).waitFor();
       await page.getByRole('button', { name: 'Copy link' }).click();
       await page.getByRole('status').filter({ hasText: 'Copied.' }).waitFor();
-      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+      expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(link);
       const row = table.getByRole('row').filter({ hasText: 'new.viewer@example.com' });
       await row.getByRole('cell', { name: 'Viewer', exact: true }).waitFor();
       await checkA11y(page);
       await screenshot(page, 'members');
+      await page.setViewportSize({ width: 390, height: 844 });
+      await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await screenshot(page, 'members-phone');
+      await page.setViewportSize({ width: 1280, height: 800 });
 
       // The invitee opens the link in their own browser: Continue signs them in, as a viewer.
       await invitee.page.goto(link);

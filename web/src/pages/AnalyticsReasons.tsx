@@ -17,30 +17,32 @@ const hasReasons = (s: StepAnalytics): boolean =>
 
 export function StepReasons({ canvasId, steps }: { canvasId: string; steps: StepAnalytics[] }) {
   const shown = steps.filter(hasReasons);
+  // Here, not in the step's card: a retried step may have nothing left to show, and the card goes.
+  const [done, setDone] = useState<string | null>(null);
   return (
     <section aria-labelledby="reasons-heading">
       <h2 id="reasons-heading">Not synced, errored and failed users</h2>
+      <div role="status">{done ? <p className="alert ok">{done}</p> : null}</div>
       {shown.length === 0 ? <p className="analytics-empty">No user has been left unsynced, errored or failed at any step.</p> : null}
       {shown.map((s) => (
-        <StepReasonCard key={s.id} canvasId={canvasId} step={s} />
+        <StepReasonCard key={s.id} canvasId={canvasId} step={s} onRetried={setDone} />
       ))}
     </section>
   );
 }
 
-function StepReasonCard({ canvasId, step }: { canvasId: string; step: StepAnalytics }) {
+function StepReasonCard({ canvasId, step, onRetried }: { canvasId: string; step: StepAnalytics; onRetried: (message: string | null) => void }) {
   const session = useSignedIn();
   const client = useQueryClient();
-  const [done, setDone] = useState<string | null>(null);
   const headingId = `reasons-${step.id}`;
   const retry = useMutation({
     mutationFn: () => api<{ requeued: number }>('POST', `/api/canvases/${seg(canvasId)}/steps/${seg(step.id)}/retry-errored`),
-    onMutate: () => setDone(null),
+    onMutate: () => onRetried(null),
     onSuccess: ({ requeued }) => {
-      setDone(
+      onRetried(
         requeued === 0
-          ? 'Requeued 0 users: none was errored any more.'
-          : `Requeued ${plural(requeued, 'user', 'users')}: they are pending again, with a fresh retry window, and go to TikTok in the next seconds.`,
+          ? `Requeued 0 users at ${step.id}: none was errored any more.`
+          : `Requeued ${plural(requeued, 'user', 'users')} at ${step.id}: they are pending again, with a fresh retry window, and go to TikTok in the next seconds.`,
       );
       void client.invalidateQueries({ queryKey: analyticsKey(canvasId) });
     },
@@ -53,19 +55,18 @@ function StepReasonCard({ canvasId, step }: { canvasId: string; step: StepAnalyt
       </h3>
       {step.type === 'audience_sync' ? (
         <>
-          <div className="reasons-errored">
-            <p>
-              Users Errored: <strong>{count(errored)}</strong>
-            </p>
-            {errored > 0 && can(session, 'editor') ? (
-              <button type="button" onClick={() => retry.mutate()} disabled={retry.isPending} aria-describedby={headingId}>
-                {retry.isPending ? 'Retrying…' : 'Retry errored users'}
-              </button>
-            ) : null}
-          </div>
-          <div role="status" className={done ? 'alert ok' : undefined}>
-            {done}
-          </div>
+          {errored > 0 ? (
+            <div className="reasons-errored">
+              <p>
+                Users Errored: <strong>{count(errored)}</strong>
+              </p>
+              {can(session, 'editor') ? (
+                <button type="button" onClick={() => retry.mutate()} disabled={retry.isPending} aria-describedby={headingId}>
+                  {retry.isPending ? 'Retrying…' : 'Retry errored users'}
+                </button>
+              ) : null}
+            </div>
+          ) : null}
           <ErrorAlert error={retry.error} prefix="Errored users could not be retried" />
           <ReasonList title="Why users errored" reasons={step.errors} />
           <ReasonList title="Why users were not synced" reasons={step.not_synced_reasons} />

@@ -78,7 +78,7 @@ export function SignInLink({ invitation, onDone }: { invitation: Invitation; onD
           ? `Send this link to ${member.email}: it signs them in as ${ROLE_WORD[member.role].toLowerCase()}.`
           : `${member.email} is already a member (${ROLE_WORD[member.role].toLowerCase()}); this link signs them in, and their role stays as it is.`}
       </p>
-      <div className="stack link-field">
+      <div className="link-field">
         <label htmlFor={`${id}-link`}>Sign-in link</label>
         <input ref={field} id={`${id}-link`} type="text" readOnly value={link} onFocus={(e) => e.target.select()} />
       </div>

@@ -127,7 +127,7 @@ function MemberRow({ member, isMe, onRemoved }: { member: Member; isMe: boolean;
   return (
     <tr>
       <td id={emailId} className="member-email">
-        {member.email}
+        <EmailText email={member.email} />
         {isMe ? <small> (you)</small> : null}
       </td>
       <td>{ROLE_WORD[member.role]}</td>
@@ -161,5 +161,18 @@ function MemberRow({ member, isMe, onRemoved }: { member: Member; isMe: boolean;
         )}
       </td>
     </tr>
+  );
+}
+
+/** An address that may wrap on a phone wraps after its @ rather than mid-word. */
+function EmailText({ email }: { email: string }) {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return <>{email}</>;
+  return (
+    <>
+      {email.slice(0, at)}
+      <wbr />
+      {email.slice(at)}
+    </>
   );
 }
