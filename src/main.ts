@@ -5,6 +5,7 @@
  * else receives its dependencies.
  */
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { buildApi } from './api/app.ts';
 import type { ApiDeps, EngineHooks, JourneyDeps } from './api/deps.ts';
@@ -32,6 +33,9 @@ export const ROLES: readonly Role[] = ['all', 'api', 'worker'];
 
 /** Where the API binds; the log line `cohort listening on http://127.0.0.1:<port>` names it. */
 const HOST = '127.0.0.1';
+
+/** The built dashboard (`npm run build:web`), found from this module, not the working directory: `cohort serve` serves it wherever it is started. */
+const WEB_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
 
 /** What every command needs: the store, the clock and the engine's hooks. */
 export interface Services {
@@ -250,7 +254,7 @@ function startSync(runtime: Runtime): Component {
 }
 
 async function startApi(runtime: Runtime): Promise<Component & { url: string }> {
-  const app = await buildApi({ deps: runtime.apiDeps, logger: { level: runtime.config.logLevel } });
+  const app = await buildApi({ deps: runtime.apiDeps, logger: { level: runtime.config.logLevel }, webDir: WEB_DIR });
   try {
     await app.listen({ port: runtime.config.port, host: HOST });
   } catch (error) {

@@ -17,7 +17,6 @@ import { installErrorHandler } from './errors.ts';
 import { jsonBodyParser } from './json-body.ts';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.ts';
 import { healthRoutes } from './routes/health.ts';
-import { homeRoutes } from './routes/home.ts';
 import { canvasRoutes } from './routes/canvases.ts';
 import { journeyRoutes } from './routes/journeys.ts';
 import { partnerRoutes } from './routes/partners.ts';
@@ -26,6 +25,7 @@ import { sessionRoutes } from './routes/session.ts';
 import { authenticateCaller } from './session-auth.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { usersRoutes } from './routes/users.ts';
+import { webAppRoutes } from './routes/web-app.ts';
 
 /** 10,000 Braze-shaped objects of a few hundred bytes each fit well inside this. */
 const BODY_LIMIT = 32 * 1024 * 1024;
@@ -44,9 +44,11 @@ export interface BuildApiOptions {
   deps: ApiDeps;
   /** pino logger options, or false (tests). */
   logger?: boolean | object;
+  /** The built dashboard (`web/dist`); null (the default, as in tests) serves pages that say it is not built. */
+  webDir?: string | null;
 }
 
-export async function buildApi({ deps, logger = false }: BuildApiOptions): Promise<FastifyInstance> {
+export async function buildApi({ deps, logger = false, webDir = null }: BuildApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger === false ? false : { level: 'info', redact: { paths: ['req.headers.authorization', 'req.headers["access-token"]'], censor: '[redacted]' }, serializers: { req: requestForLog }, ...(typeof logger === 'object' ? logger : {}) },
     bodyLimit: BODY_LIMIT,
@@ -91,7 +93,6 @@ export async function buildApi({ deps, logger = false }: BuildApiOptions): Promi
 
   await registerOpenApi(app); // before the routes, so that it sees them
   await app.register(healthRoutes, deps);
-  await app.register(homeRoutes, { emulator: deps.tiktok?.emulator ?? false });
   await app.register(sessionRoutes, { ...deps, members });
   await app.register(memberRoutes, { ...deps, members });
   // Routes: one plugin per resource (style guide §10), each receiving ApiDeps as its options.
@@ -100,6 +101,8 @@ export async function buildApi({ deps, logger = false }: BuildApiOptions): Promi
   await app.register(journeyRoutes, deps);
   await app.register(syncRoutes, deps);
   if (deps.tiktok) await app.register(partnerRoutes, { ...deps, tiktok: deps.tiktok });
+  // The dashboard and its assets (public: they hold no workspace data; web-app.ts).
+  await app.register(webAppRoutes, { webDir, emulator: deps.tiktok?.emulator ?? false });
   return app;
 }
 

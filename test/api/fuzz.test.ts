@@ -161,7 +161,6 @@ const ROUTES: Record<string, { valid(fx: Fixtures): Promise<ValidRequest> | Vali
   'DELETE /api/partners/tiktok': { valid: () => ({ url: '/api/partners/tiktok' }) },
   'POST /api/partners/tiktok/connect': { valid: () => ({ url: '/api/partners/tiktok/connect' }) },
   'GET /oauth/tiktok/callback': { valid: async (fx) => ({ url: `/oauth/tiktok/callback${await fx.callbackQuery()}` }), ok: [302] },
-  'GET /partners/tiktok': { valid: () => ({ url: '/partners/tiktok?connected=1' }) },
   'PUT /api/partners/tiktok/advertisers': { valid: () => ({ url: '/api/partners/tiktok/advertisers', body: { advertiser_ids: [US] } }) },
   'GET /api/partners/tiktok/audiences': { valid: () => ({ url: `/api/partners/tiktok/audiences?advertiser_id=${US}` }) },
   'POST /api/partners/tiktok/audiences': { valid: () => ({ url: '/api/partners/tiktok/audiences', body: { advertiser_id: US, name: 'Fuzz valid' } }), ok: [201] },
@@ -169,6 +168,7 @@ const ROUTES: Record<string, { valid(fx: Fixtures): Promise<ValidRequest> | Vali
   'GET /readyz': { valid: () => ({ url: '/readyz' }), ok: [200, 503] },
   // Sessions and members (issue 17). The fuzz sends an API key: the session routes answer 401 to it
   // (no session), setup is open once, sign-in refuses and then rate-limits the fuzz's attempts.
+  'GET /api/setup': { valid: () => ({ url: '/api/setup' }) },
   'POST /api/setup': { valid: () => ({ url: '/api/setup', body: { workspace_name: 'Fuzz', email: 'fuzz-admin@example.com', password: 'fuzz passphrase' } }), ok: [201, 409] },
   'POST /api/session': { valid: () => ({ url: '/api/session', body: { email: 'fuzz-admin@example.com', password: 'wrong passphrase' } }), ok: [401, 429] },
   'POST /api/session/link': { valid: () => ({ url: '/api/session/link', body: { token: 'no-such-link' } }), ok: [401] },

@@ -1,9 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, exitOf, runCohort, startCohort, waitForLine } from '../support/cli.ts';
+import { cleanEnv, exitOf, REPO_ROOT, runCohort, startCohort, waitForLine } from '../support/cli.ts';
 import { freshSqliteFile } from '../support/databases.ts';
 import { startReceiver } from '../support/receivers.ts';
+
+/** The dashboard's build (`npm run build:web`; `npm ci` runs it). CI must have it; a local clone may not. */
+const BUILT_INDEX = join(REPO_ROOT, 'web', 'dist', 'index.html');
+const dashboardBuilt = existsSync(BUILT_INDEX);
 
 describe('cli: cohort serve', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -73,6 +79,28 @@ describe('cli: cohort serve', () => {
       await rx.close();
     }
   });
+
+  it.skipIf(!dashboardBuilt && !process.env.CI)(
+    dashboardBuilt || process.env.CI ? 'serves the built dashboard at / and its assets, from web/dist found beside the code' : 'serves the built dashboard (skipped: web/dist/index.html is missing; run npm run build:web)',
+    async () => {
+      expect(existsSync(BUILT_INDEX), `${BUILT_INDEX} is missing: run npm run build:web (npm ci runs it)`).toBe(true);
+      const child = startCohort(['serve', '--port', '0', '--database', db.url]);
+      children.push(child);
+      const [, url] = await waitForLine(child, /cohort listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const home = await fetch(`${url}/`);
+      expect(home.status).toBe(200);
+      expect(home.headers.get('content-security-policy')).toContain("script-src 'self'");
+      const html = await home.text();
+      expect(html).toContain('<div id="root">');
+      // The script the index names is served too: the dashboard can start, not only its shell.
+      const script = html.match(/<script[^>]+src="(\/assets\/[^"]+\.js)"/)?.[1];
+      expect(script, 'the index names a script under /assets/').toBeDefined();
+      const js = await fetch(`${url}${script}`);
+      expect([js.status, js.headers.get('content-type')]).toEqual([200, expect.stringMatching(/javascript/)]);
+      child.kill('SIGTERM');
+      expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+    },
+  );
 
   it('runs without an API in role worker and exits 0 on SIGINT', async () => {
     const child = startCohort(['serve', '--role', 'worker', '--database', db.url], cleanEnv({ COHORT_PORT: '1' }));

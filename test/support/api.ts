@@ -28,7 +28,8 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function testApi(store: Store, overrides: Partial<ApiDeps> = {}): Promise<TestApi> {
+/** `webDir`: a built dashboard to serve (routes/web-app.ts); absent = the pages that say it is not built. */
+export async function testApi(store: Store, overrides: Partial<ApiDeps> = {}, { webDir = null }: { webDir?: string | null } = {}): Promise<TestApi> {
   const clock = fakeClock(TEST_START);
   const deps: ApiDeps = {
     store,
@@ -38,7 +39,7 @@ export async function testApi(store: Store, overrides: Partial<ApiDeps> = {}): P
     tiktokLaunchContext: async () => ({ status: 'disconnected', advertiserIds: [] }),
     ...overrides,
   };
-  const app = await buildApi({ deps });
+  const app = await buildApi({ deps, webDir });
   return {
     app,
     clock,

@@ -1,6 +1,6 @@
 /**
- * The partner page the OAuth callback lands on (`GET /partners/tiktok`), server-rendered until the
- * dashboard exists. It is public (no API key: a browser arrives from TikTok), so it shows only what the
+ * The partner page the OAuth callback lands on (`GET /partners/tiktok`), server-rendered in a copy whose
+ * dashboard is not built (routes/web-app.ts), and the callback's error page. It is public (no API key: a browser arrives from TikTok), so it shows only what the
  * redirect's query says — connected, or which error — and the built-in emulator banner; never a
  * workspace's data. Every value is HTML-escaped, and no state or code is ever put on a page.
  */

@@ -3,8 +3,9 @@
  * ad accounts to use, disconnect, and audiences. The rules live in sync/connections.ts; the workspace
  * comes from the API key, except on the callback, where the single-use state names it.
  *
- * `/oauth/tiktok/callback` and `/partners/tiktok` are outside `/api/`, so the auth hook (app.ts) leaves
- * them public: a browser arrives there from TikTok without an API key. Neither shows workspace data.
+ * `/oauth/tiktok/callback` is public (`config.public`): a browser arrives there from TikTok without an
+ * API key, and it shows no workspace data. It redirects to the dashboard's partner page, `/partners/tiktok`
+ * (routes/web-app.ts).
  * `connect` also sets a cookie binding its state to the browser (sync/oauth-browser.ts), which the
  * callback checks.
  */
@@ -15,7 +16,7 @@ import { CALLBACK_PATH, OAUTH_COOKIE_PATH, oauthCookieName, PARTNER_PAGE } from 
 import type { ApiDeps } from '../deps.ts';
 import { jsonBodyParser } from '../json-body.ts';
 import { errorResponses } from '../openapi.ts';
-import { PAGE_HEADERS, renderCallbackErrorPage, renderPartnerPage } from './partners-page.ts';
+import { PAGE_HEADERS, renderCallbackErrorPage } from './partners-page.ts';
 
 const tags = ['partners'];
 const AdvertiserId = { type: 'string', minLength: 1, maxLength: 64, description: 'a TikTok ad account (advertiser) id' } as const;
@@ -120,22 +121,6 @@ export const partnerRoutes: FastifyPluginAsync<ApiDeps & { tiktok: ConnectionSer
         return reply.code(400).headers(PAGE_HEADERS).send(renderCallbackErrorPage(error.message, tiktok.emulator));
       }
     },
-  );
-
-  app.get<{ Querystring: { connected?: string; error?: string } }>(
-    PARTNER_PAGE,
-    {
-      // The page a browser lands on after consent; it shows no workspace data.
-      config: { public: true },
-      schema: {
-        summary: 'The partner page the callback lands on (server-rendered until the dashboard exists)',
-        tags,
-        querystring: { type: 'object', properties: { connected: { type: 'string', maxLength: 8 }, error: { type: 'string', maxLength: 200 } } },
-        response: { 200: html('connected, or what went wrong; a banner when the built-in emulator is in use') },
-      },
-    },
-    async (req, reply) =>
-      reply.headers(PAGE_HEADERS).send(renderPartnerPage({ connected: req.query.connected === '1', error: req.query.error ?? null, emulator: tiktok.emulator })),
   );
 
   app.put<{ Body: { advertiser_ids: string[] } }>(

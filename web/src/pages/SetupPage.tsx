@@ -30,6 +30,7 @@ export function SetupPage() {
   };
   return (
     <main className="narrow" id="main">
+      <p className="wordmark">Cohort</p>
       <h1>Set up Cohort</h1>
       <p>Create your workspace and its first admin. You can invite the rest of your team afterwards.</p>
       <form onSubmit={submit} className="stack">

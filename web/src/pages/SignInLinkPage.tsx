@@ -28,6 +28,7 @@ export function SignInLinkPage() {
   const error = use.error instanceof ApiError && use.error.status === 401 ? new Error('This sign-in link is not valid: it was used already, has expired (24 hours), or was copied incompletely. Ask an admin for a new one.') : use.error;
   return (
     <main className="narrow" id="main">
+      <p className="wordmark">Cohort</p>
       <h1>Sign in to Cohort</h1>
       {token ? (
         <>

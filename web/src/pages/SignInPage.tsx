@@ -34,6 +34,7 @@ export function SignInPage() {
   const error = signIn.error instanceof ApiError && signIn.error.status === 401 ? new Error('That email and password do not match a member.') : signIn.error;
   return (
     <main className="narrow" id="main">
+      <p className="wordmark">Cohort</p>
       <h1>Sign in to Cohort</h1>
       <form onSubmit={submit} className="stack">
         <label htmlFor="signin-email">Email</label>
