@@ -167,7 +167,7 @@ export function AudienceSyncEditor({ stepId, config, onChange, readOnly }: Audie
           describedBy={ids.audienceHint}
         />
         <small id={ids.audienceHint}>
-          {audienceHint({ readOnly, advertiserId, canList, loading: audiences.isPending, typed, chosenText, nameTaken, name })}
+          {audienceHint({ readOnly, advertiserId, canList, loading: audiences.isPending, missing: audiences.isSuccess && config.audience_id !== undefined && !chosen, typed, chosenText, nameTaken, name })}
         </small>
         <ErrorAlert error={canList ? audiences.error : null} prefix="Could not list the ad account’s audiences" />
         {readOnly ? null : (
@@ -206,10 +206,11 @@ export function AudienceSyncEditor({ stepId, config, onChange, readOnly }: Audie
 }
 
 /** One line under the Audience field saying what it holds or what to do next. */
-function audienceHint(p: { readOnly: boolean; advertiserId: string | undefined; canList: boolean; loading: boolean; typed: string | null; chosenText: string; nameTaken: boolean; name: string }): string {
+function audienceHint(p: { readOnly: boolean; advertiserId: string | undefined; canList: boolean; loading: boolean; missing: boolean; typed: string | null; chosenText: string; nameTaken: boolean; name: string }): string {
   if (!p.advertiserId) return 'Choose an ad account first.';
   if (!p.canList) return p.chosenText ? `Audience id ${p.chosenText}.` : 'Audiences cannot be listed until TikTok is connected.';
   if (p.loading) return 'Loading the ad account’s audiences…';
+  if (p.missing && p.typed === null) return `Audience ${p.chosenText} is not among this ad account’s audiences: it may have been deleted in TikTok.`;
   if (p.readOnly) return p.chosenText ? '' : 'No audience chosen.';
   if (p.nameTaken) return `An audience named “${p.name}” exists: choose it in the list.`;
   if (p.typed !== null && p.chosenText && p.typed !== p.chosenText) return `Still syncing to “${p.chosenText}” until you choose another audience.`;
