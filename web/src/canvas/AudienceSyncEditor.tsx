@@ -102,7 +102,7 @@ export function AudienceSyncEditor({ stepId, config, onChange, readOnly }: Audie
     onChange({ ...config, fields: FIELDS.map((f) => f.field).filter((f) => (f === field ? on : config.fields.includes(f))) });
   };
 
-  // The chosen account stays visible even when it is no longer one of the chosen ones.
+  // The step's account stays visible even when it is not (or no longer) one of the chosen ones.
   const accountOptions = chosenAccounts.some((a) => a.advertiser_id === advertiserId) || !advertiserId ? chosenAccounts : [...chosenAccounts, { advertiser_id: advertiserId, advertiser_name: current?.advertiser_name ?? advertiserId, selected: false }];
 
   return (
@@ -143,7 +143,7 @@ export function AudienceSyncEditor({ stepId, config, onChange, readOnly }: Audie
             <option value="">Choose an ad account</option>
             {accountOptions.map((a) => (
               <option key={a.advertiser_id} value={a.advertiser_id}>
-                {a.selected ? a.advertiser_name : `${a.advertiser_name} (no longer chosen on the TikTok page)`}
+                {a.selected ? a.advertiser_name : `${a.advertiser_name} (not a chosen ad account)`}
               </option>
             ))}
           </select>
