@@ -80,6 +80,11 @@ export interface WatchedPage {
   page: Page;
   /** Declares an answer the test expects, e.g. `expectStatus(403, '/api/partners/tiktok/connect')` (path exact, or a RegExp on path + query). */
   expectStatus(status: number, path: string | RegExp): void;
+  /**
+   * Pages of another origin the test visits on purpose (TikTok's consent page: the emulator): what they
+   * load or answer is theirs, not the dashboard's, so it is not counted.
+   */
+  allowOrigin(url: string): void;
   /** What went wrong so far, one line each. */
   problems(): string[];
   /** Waits for the network to settle, then fails listing every problem. */
@@ -95,7 +100,25 @@ export async function newWatchedPage(browser: Browser, baseUrl: string): Promise
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: baseUrl });
   const page = await context.newPage();
   const expected: { status: number; path: string | RegExp }[] = [];
+  const allowed = new Set<string>([origin]);
   const found: string[] = [];
+  /** A URL for a problem line: never its query, which can hold an OAuth state or code. */
+  const shown = (url: string): string => {
+    try {
+      const u = new URL(url);
+      return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
+    } catch {
+      return '(unparseable URL)';
+    }
+  };
+  const foreign = (url: string): boolean => {
+    try {
+      const u = new URL(url);
+      return u.origin !== origin && allowed.has(u.origin);
+    } catch {
+      return false;
+    }
+  };
   const isExpected = (status: number, url: string): boolean => {
     const u = new URL(url);
     return u.origin === origin && expected.some((e) => e.status === status && (typeof e.path === 'string' ? u.pathname === e.path : e.path.test(`${u.pathname}${u.search}`)));
@@ -106,22 +129,26 @@ export async function newWatchedPage(browser: Browser, baseUrl: string): Promise
     // Chromium also logs every answer >= 400 as a console error: one the test declared is not a problem.
     const failed = FAILED_RESOURCE.exec(msg.text());
     if (failed && isExpected(Number(failed[1]), msg.location().url)) return;
-    found.push(`console error: ${msg.text()}${msg.location().url ? ` (${msg.location().url})` : ''}`);
+    if (msg.location().url && foreign(msg.location().url)) return;
+    found.push(`console error: ${msg.text()}${msg.location().url ? ` (${shown(msg.location().url)})` : ''}`);
   });
   context.on('weberror', (error) => found.push(`page error: ${error.error().message}`));
   context.on('request', (req) => {
     const url = new URL(req.url());
-    if (url.origin !== origin && url.protocol !== 'data:' && url.protocol !== 'blob:') found.push(`request to another origin: ${req.method()} ${req.url()}`);
+    if (!allowed.has(url.origin) && url.protocol !== 'data:' && url.protocol !== 'blob:') found.push(`request to another origin: ${req.method()} ${shown(req.url())}`);
   });
-  context.on('requestfailed', (req) => found.push(`request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText ?? 'unknown'}`));
+  context.on('requestfailed', (req) => {
+    if (!foreign(req.url())) found.push(`request failed: ${req.method()} ${shown(req.url())}: ${req.failure()?.errorText ?? 'unknown'}`);
+  });
   context.on('response', (res) => {
-    if (res.status() >= 400 && !isExpected(res.status(), res.url())) found.push(`answer ${res.status()}: ${res.request().method()} ${res.url()}`);
+    if (res.status() >= 400 && !foreign(res.url()) && !isExpected(res.status(), res.url())) found.push(`answer ${res.status()}: ${res.request().method()} ${shown(res.url())}`);
   });
 
   return {
     context,
     page,
     expectStatus: (status, path) => void expected.push({ status, path }),
+    allowOrigin: (url) => void allowed.add(new URL(url).origin),
     problems: () => [...found],
     async assertClean() {
       for (const p of context.pages()) await p.waitForLoadState('networkidle', { timeout: 10_000 }).catch(() => found.push(`network still busy after 10 s on ${p.url()}`));

@@ -40,7 +40,9 @@ describe.skipIf(browserMissing)('dashboard: the newcomer path in a browser', () 
   });
 
   it('setup → connect → audience sync step → launch → users synced, live', async () => {
-    const { page, assertClean } = await newWatchedPage(browser, dashboard.url);
+    const { page, assertClean, allowOrigin, expectStatus } = await newWatchedPage(browser, dashboard.url);
+    expectStatus(401, '/api/session'); // nobody is signed in on the first visit
+    allowOrigin(dashboard.emulatorUrl); // TikTok's consent page (the emulator) is part of the walk
 
     // First visit: no member exists, so Cohort asks for the first workspace and admin.
     await page.goto(`${dashboard.url}/`);
@@ -115,6 +117,6 @@ describe.skipIf(browserMissing)('dashboard: the newcomer path in a browser', () 
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await checkA11y(page);
     await screenshot(page, 'analytics');
-    assertClean();
+    await assertClean();
   }, 120_000);
 });

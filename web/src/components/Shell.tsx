@@ -1,7 +1,7 @@
 /** The frame around every signed-in page: where you are, where you can go, and Sign out. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { NavLink, useNavigate } from 'react-router';
+import { Link, NavLink, useNavigate } from 'react-router';
 import { api, setCsrfToken } from '../api/client.ts';
 import { can, useSignedIn } from '../session.tsx';
 
@@ -20,9 +20,9 @@ export function Shell({ children }: { children: ReactNode }) {
   return (
     <div className="shell">
       <header className="topbar">
-        <a className="brand" href="/canvases">
+        <Link className="brand" to="/canvases">
           Cohort
-        </a>
+        </Link>
         <nav aria-label="Main">
           <NavLink to="/canvases">Canvases</NavLink>
           <NavLink to="/partners/tiktok">TikTok</NavLink>
