@@ -11,6 +11,8 @@ import { Link } from 'react-router';
 import { api, seg } from '../api/client.ts';
 import type { Audience, AudienceSyncConfig, Connection } from '../api/types.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
+// The partner page's cache of GET /api/partners/tiktok: choosing ad accounts there shows here at once.
+import { CONNECTION_KEY } from '../pages/PartnerAdAccounts.tsx';
 import { AudienceCombobox } from './AudienceCombobox.tsx';
 import './audience-sync.css';
 
@@ -33,7 +35,6 @@ const FIELDS: { field: Field; label: string }[] = [
   { field: 'gaid', label: 'GAID' },
 ];
 
-export const CONNECTION_KEY = ['partners', 'tiktok'] as const;
 const audiencesKey = (advertiserId: string) => ['partners', 'tiktok', 'audiences', advertiserId] as const;
 
 type Outcome = { kind: 'created'; name: string; account: string } | { kind: 'failed'; name: string; account: string; error: unknown } | null;
@@ -51,7 +52,8 @@ export function AudienceSyncEditor({ stepId, config, onChange, readOnly }: Audie
   const chosenAccounts = advertisers.filter((a) => a.selected);
   const advertiserId = config.advertiser_id;
   const current = advertisers.find((a) => a.advertiser_id === advertiserId);
-  const accountName = (id: string) => advertisers.find((a) => a.advertiser_id === id)?.advertiser_name ?? id;
+  // TikTok may send an empty name; a person still needs something to read.
+  const accountName = (id: string) => advertisers.find((a) => a.advertiser_id === id)?.advertiser_name || `Ad account ${id}`;
 
   // Listing asks TikTok, so only for an ad account of a live connection (anything else would be a 409 or 400).
   const canList = status === 'connected' && current !== undefined;
@@ -103,7 +105,7 @@ export function AudienceSyncEditor({ stepId, config, onChange, readOnly }: Audie
   };
 
   // The step's account stays visible even when it is not (or no longer) one of the chosen ones.
-  const accountOptions = chosenAccounts.some((a) => a.advertiser_id === advertiserId) || !advertiserId ? chosenAccounts : [...chosenAccounts, { advertiser_id: advertiserId, advertiser_name: current?.advertiser_name ?? advertiserId, selected: false }];
+  const accountOptions = chosenAccounts.some((a) => a.advertiser_id === advertiserId) || !advertiserId ? chosenAccounts : [...chosenAccounts, { advertiser_id: advertiserId, advertiser_name: '', selected: false }];
 
   return (
     // Ids come from useId (a step id may hold any character); the step id marks the editor for scripts.
@@ -143,7 +145,7 @@ export function AudienceSyncEditor({ stepId, config, onChange, readOnly }: Audie
             <option value="">Choose an ad account</option>
             {accountOptions.map((a) => (
               <option key={a.advertiser_id} value={a.advertiser_id}>
-                {a.selected ? a.advertiser_name : `${a.advertiser_name} (not a chosen ad account)`}
+                {a.selected ? accountName(a.advertiser_id) : `${accountName(a.advertiser_id)} (not a chosen ad account)`}
               </option>
             ))}
           </select>
