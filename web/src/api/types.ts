@@ -24,7 +24,8 @@ export interface Audience {
 
 export type Filter = { all: Filter[] } | { any: Filter[] } | { attribute: string; op: string; value?: unknown };
 
-export type Entry = { type: 'api' } | { type: 'event'; event: string } | { type: 'scheduled'; at: string | null };
+/** A draft's event entry may lack its event name until launch. */
+export type Entry = { type: 'api' } | { type: 'event'; event?: string } | { type: 'scheduled'; at: string | null };
 
 export type StepType = 'audience_sync' | 'delay' | 'decision_split' | 'webhook' | 'user_update';
 

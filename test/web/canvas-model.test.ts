@@ -1,0 +1,79 @@
+/**
+ * The canvas page's rules (web/src/canvas/model.ts): where Add step puts a step and what it is called,
+ * the order steps are shown in, which launch refusal goes to which card, and the entry audience as typed.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CanvasBody, Step } from '../../web/src/api/types.ts';
+import { addStep, fromLocalInput, parseAudience, reasonsByStep, stepLevels, stepOrder, toLocalInput } from '../../web/src/canvas/model.ts';
+
+const canvas = (first_step: string | null, steps: Step[]): CanvasBody => ({ name: 'c', entry: { type: 'api' }, audience: null, first_step, steps });
+const delay = (id: string, next: string | null = null): Step => ({ id, type: 'delay', config: { seconds: 1 }, next });
+
+describe('addStep', () => {
+  it('makes the first step of an empty canvas, with the type’s default config', () => {
+    const { canvas: c, id } = addStep(canvas(null, []), 'audience_sync', null);
+    expect(id).toBe('sync');
+    expect(c.first_step).toBe('sync');
+    expect(c.steps).toEqual([{ id: 'sync', type: 'audience_sync', config: { partner: 'tiktok', action: 'add', fields: [] }, next: null }]);
+  });
+
+  it('goes after the chosen step and takes over where it led; fresh ids do not collide', () => {
+    const { canvas: c, id } = addStep(canvas('a', [delay('a', 'delay'), delay('delay')]), 'delay', 'a');
+    expect(id).toBe('delay_2');
+    expect(c.steps.map((s) => [s.id, s.next])).toEqual([
+      ['a', 'delay_2'],
+      ['delay_2', 'delay'],
+      ['delay', null],
+    ]);
+  });
+
+  it('without a chosen step, goes after the last step shown; after a decision split, on its yes branch', () => {
+    const split: Step = { id: 'split', type: 'decision_split', config: {}, yes: 'y', no: 'n' };
+    const { canvas: c } = addStep(canvas('split', [delay('n'), delay('y'), split]), 'webhook', 'split');
+    expect(c.steps.find((s) => s.id === 'split')).toMatchObject({ yes: 'webhook', no: 'n' });
+    expect(c.steps.find((s) => s.id === 'webhook')).toMatchObject({ next: 'y', config: { method: 'POST' } });
+
+    const { canvas: d } = addStep(canvas('a', [delay('b'), delay('a', 'b')]), 'user_update', null);
+    expect(d.steps.find((s) => s.id === 'b')!.next).toBe('update');
+  });
+});
+
+describe('stepLevels', () => {
+  it('levels breadth first from first_step; steps nothing reaches come last, one per level', () => {
+    const split: Step = { id: 's', type: 'decision_split', config: {}, yes: 'y', no: 'n' };
+    const c = canvas('s', [delay('lost'), delay('y', 'end'), delay('n', 'end'), split, delay('end'), delay('gone', 'missing')]);
+    expect(stepLevels(c)).toEqual([['s'], ['y', 'n'], ['end'], ['lost'], ['gone']]);
+    expect(stepOrder(canvas(null, [delay('a'), delay('b')]))).toEqual(['a', 'b']);
+  });
+});
+
+describe('reasonsByStep', () => {
+  it('puts `step <id>` reasons in that step, the longest matching id winning, and the rest at the top', () => {
+    const { top, byStep } = reasonsByStep(
+      ['step a b: audience_sync needs an audience_id', 'step a: delay needs seconds', 'step a points at a missing step: x', 'TikTok: not connected', 'steps a -> a form a loop'],
+      ['a', 'a b'],
+    );
+    expect(byStep.get('a b')).toEqual(['step a b: audience_sync needs an audience_id']);
+    expect(byStep.get('a')).toEqual(['step a: delay needs seconds', 'step a points at a missing step: x']);
+    expect(top).toEqual(['TikTok: not connected', 'steps a -> a form a loop']);
+  });
+});
+
+describe('parseAudience', () => {
+  it('empty is every profile; a filter is taken; bad JSON or a bad shape is refused with a message', () => {
+    expect(parseAudience('  ')).toEqual({ ok: true, audience: null });
+    expect(parseAudience('{"any":[{"attribute":"vip","op":"exists"}]}')).toEqual({ ok: true, audience: { any: [{ attribute: 'vip', op: 'exists' }] } });
+    expect(parseAudience('{"all":[')).toMatchObject({ ok: false, message: expect.stringContaining('not valid JSON') });
+    expect(parseAudience('{"all":[{"attribute":"vip","op":"is"}]}')).toMatchObject({ ok: false, message: expect.stringContaining('the filter.all[0] needs an "op"') });
+    expect(parseAudience('[1]')).toMatchObject({ ok: false, message: expect.stringContaining('must be an object') });
+  });
+});
+
+describe('Start at', () => {
+  it('shows an ISO time as local datetime-local text and reads it back; empty is at launch', () => {
+    const iso = '2030-01-02T03:04:00.000Z';
+    expect(fromLocalInput(toLocalInput(iso))).toBe(iso);
+    expect(toLocalInput(null)).toBe('');
+    expect(fromLocalInput('')).toBeNull();
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * The canvas's own settings (spec §3, §8): **Name**, **Entry** (API, Event with its event name,
+ * Scheduled with its start), and the **Entry audience** filter, typed as JSON for now (the canvas
+ * builder, issue #19, brings a filter editor). The audience's text is the page's, so that a half-typed
+ * filter is kept as typed and never saved.
+ */
+import { useId, useState } from 'react';
+import type { CanvasBody, Entry } from '../api/types.ts';
+import { fromLocalInput, toLocalInput } from './model.ts';
+
+export interface EntrySettingsProps {
+  canvas: CanvasBody;
+  editable: boolean;
+  onChange: (canvas: CanvasBody) => void;
+  audienceText: string;
+  audienceProblem: string | null;
+  onAudienceText: (text: string) => void;
+}
+
+const CHOICES: { type: Entry['type']; label: string; hint: string }[] = [
+  { type: 'api', label: 'API', hint: 'Users enter when a script triggers the canvas (POST /api/canvas/trigger/send).' },
+  { type: 'event', label: 'Event', hint: 'Users enter when an event of that name is tracked for them.' },
+  { type: 'scheduled', label: 'Scheduled', hint: 'Every profile in the entry audience enters once, at that time.' },
+];
+
+export function EntrySettings({ canvas, editable, onChange, audienceText, audienceProblem, onAudienceText }: EntrySettingsProps) {
+  const uid = useId();
+  const entry = canvas.entry;
+  // Switching away and back keeps what was typed.
+  const [lastEvent, setLastEvent] = useState(entry.type === 'event' ? (entry.event ?? '') : '');
+  const [lastAt, setLastAt] = useState(entry.type === 'scheduled' ? entry.at : null);
+  const setEntry = (next: Entry) => onChange({ ...canvas, entry: next });
+  const choose = (type: Entry['type']) => {
+    if (type === 'api') setEntry({ type });
+    // An empty event name is not sent: the API refuses "" (a draft may leave it out until launch).
+    else if (type === 'event') setEntry(lastEvent ? { type, event: lastEvent } : { type });
+    else setEntry({ type, at: lastAt });
+  };
+
+  return (
+    <section className="card settings" aria-labelledby={`${uid}-h`}>
+      <h2 id={`${uid}-h`}>Settings</h2>
+      <div className="stack wide">
+        <label htmlFor={`${uid}-name`}>Name</label>
+        <input id={`${uid}-name`} value={canvas.name} readOnly={!editable} maxLength={200} onChange={(e) => onChange({ ...canvas, name: e.target.value })} />
+      </div>
+
+      <fieldset>
+        <legend>Entry</legend>
+        {CHOICES.map((c) => (
+          <label key={c.type} className="choice">
+            <input type="radio" name={`${uid}-entry`} value={c.type} checked={entry.type === c.type} disabled={!editable} onChange={() => choose(c.type)} />
+            {c.label}
+          </label>
+        ))}
+        <p>
+          <small>{CHOICES.find((c) => c.type === entry.type)?.hint}</small>
+        </p>
+        {entry.type === 'event' ? (
+          <div className="stack">
+            <label htmlFor={`${uid}-event`}>Event name</label>
+            <input
+              id={`${uid}-event`}
+              value={entry.event ?? ''}
+              readOnly={!editable}
+              placeholder={editable ? 'purchase' : undefined}
+              onChange={(e) => {
+                setLastEvent(e.target.value);
+                setEntry(e.target.value ? { type: 'event', event: e.target.value } : { type: 'event' });
+              }}
+            />
+          </div>
+        ) : null}
+        {entry.type === 'scheduled' ? (
+          <div className="stack">
+            <label htmlFor={`${uid}-at`}>Start at</label>
+            <input
+              id={`${uid}-at`}
+              type="datetime-local"
+              value={toLocalInput(entry.at)}
+              readOnly={!editable}
+              aria-describedby={`${uid}-at-hint`}
+              onChange={(e) => {
+                const at = fromLocalInput(e.target.value);
+                setLastAt(at);
+                setEntry({ type: 'scheduled', at });
+              }}
+            />
+            <small id={`${uid}-at-hint`}>Your local time. Empty: at launch.</small>
+          </div>
+        ) : null}
+      </fieldset>
+
+      <div className="stack wide">
+        <label htmlFor={`${uid}-audience`}>Entry audience</label>
+        <textarea
+          id={`${uid}-audience`}
+          className="json"
+          rows={Math.min(12, Math.max(3, audienceText.split('\n').length))}
+          value={audienceText}
+          readOnly={!editable}
+          spellCheck={false}
+          aria-invalid={audienceProblem !== null}
+          aria-describedby={`${uid}-audience-hint`}
+          // Read-only, an example would pass for the canvas's own filter.
+          placeholder={editable ? '{"all":[{"attribute":"country","op":"eq","value":"US"}]}' : 'Every profile of the workspace'}
+          onChange={(e) => onAudienceText(e.target.value)}
+        />
+        <small id={`${uid}-audience-hint`} className={audienceProblem ? 'problem' : undefined}>
+          {audienceProblem ?? 'Who may enter, as a JSON filter. Empty: every profile of the workspace.'}
+        </small>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,190 @@
+/**
+ * The canvas page's pure rules (spec §3): step names in words, fresh step ids, where a new step goes,
+ * the order steps are shown in, which launch refusal belongs to which step, and the entry audience as
+ * typed. No React here, so that the rules are tested without a browser.
+ */
+import type { CanvasBody, CanvasStatus, Filter, Step, StepType } from '../api/types.ts';
+
+/** Spec §8's words for the step types, in the order the Add step menu offers them. */
+export const STEP_WORDS: Record<StepType, string> = {
+  audience_sync: 'Audience Sync',
+  delay: 'Delay',
+  decision_split: 'Decision Split',
+  webhook: 'Webhook',
+  user_update: 'User Update',
+};
+export const STEP_TYPES = Object.keys(STEP_WORDS) as StepType[];
+
+export const STATUS_WORDS: Record<CanvasStatus, string> = { draft: 'Draft', active: 'Active', stopped: 'Stopped', archived: 'Archived' };
+
+const ID_BASE: Record<StepType, string> = { audience_sync: 'sync', delay: 'delay', decision_split: 'split', webhook: 'webhook', user_update: 'update' };
+
+/** `sync`, then `sync_2`, `sync_3`…: short ids a person can read in a launch refusal. */
+export function freshStepId(type: StepType, steps: readonly Step[]): string {
+  const taken = new Set(steps.map((s) => s.id));
+  const base = ID_BASE[type];
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) if (!taken.has(`${base}_${n}`)) return `${base}_${n}`;
+}
+
+/** The smallest config a draft accepts (core/canvas.ts fills the same defaults), with a delay of an hour. */
+export function newStep(type: StepType, id: string, then: string | null): Step {
+  switch (type) {
+    case 'audience_sync':
+      return { id, type, config: { partner: 'tiktok', action: 'add', fields: [] }, next: then };
+    case 'delay':
+      return { id, type, config: { seconds: 3600 }, next: then };
+    case 'decision_split':
+      return { id, type, config: {}, yes: then, no: null };
+    case 'webhook':
+      return { id, type, config: { method: 'POST' }, next: then };
+    case 'user_update':
+      return { id, type, config: { set: {} }, next: then };
+  }
+}
+
+export type Branch = 'next' | 'yes' | 'no';
+
+/** Where a step leads: `next`, or a decision split's `yes` and `no`. */
+export function branchesOf(step: Step): { branch: Branch; to: string | null }[] {
+  return step.type === 'decision_split'
+    ? [
+        { branch: 'yes', to: step.yes ?? null },
+        { branch: 'no', to: step.no ?? null },
+      ]
+    : [{ branch: 'next', to: step.next ?? null }];
+}
+
+/**
+ * Steps by level, breadth first from first_step (level 0 is the first step); steps no path reaches
+ * come after, in the canvas's order, each a level of its own so that they read as a list.
+ */
+export function stepLevels(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[][] {
+  const byId = new Map(canvas.steps.map((s) => [s.id, s] as const));
+  const seen = new Set<string>();
+  const levels: string[][] = [];
+  let frontier = canvas.first_step !== null && byId.has(canvas.first_step) ? [canvas.first_step] : [];
+  for (const id of frontier) seen.add(id);
+  while (frontier.length > 0) {
+    levels.push(frontier);
+    const next: string[] = [];
+    for (const id of frontier) {
+      for (const { to } of branchesOf(byId.get(id)!)) {
+        if (to === null || seen.has(to) || !byId.has(to)) continue;
+        seen.add(to);
+        next.push(to);
+      }
+    }
+    frontier = next;
+  }
+  for (const step of canvas.steps) {
+    if (seen.has(step.id)) continue;
+    seen.add(step.id);
+    levels.push([step.id]);
+  }
+  return levels;
+}
+
+/** The order the step cards are shown in: the graph's, top to bottom. */
+export const stepOrder = (canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[] => stepLevels(canvas).flat();
+
+/**
+ * Adds a step after `afterId` (or after the last step shown when none is chosen; as the first step of an
+ * empty canvas): it takes over where that step led, and that step now leads to it. After a decision
+ * split, it goes on the split's `yes` branch. Returns the new canvas and the new step's id.
+ */
+export function addStep<C extends CanvasBody>(canvas: C, type: StepType, afterId: string | null): { canvas: C; id: string } {
+  const id = freshStepId(type, canvas.steps);
+  const order = stepOrder(canvas);
+  const after = canvas.steps.find((s) => s.id === afterId) ?? canvas.steps.find((s) => s.id === order[order.length - 1]);
+  if (!after) return { canvas: { ...canvas, first_step: id, steps: [newStep(type, id, null)] }, id };
+  const branch: Branch = after.type === 'decision_split' ? 'yes' : 'next';
+  const added = newStep(type, id, after[branch] ?? null);
+  const steps = canvas.steps.flatMap((s) => (s === after ? [{ ...s, [branch]: id }, added] : [s]));
+  return { canvas: { ...canvas, steps }, id };
+}
+
+/**
+ * Launch refusals (core/canvas.ts) name a step as `step <id>: …` or `step <id> points at …`: those go
+ * to the step's card, the rest (the TikTok connection, first_step, loops, the entry) to the top. The
+ * longest id is tried first, so that `step a b: …` is not taken for step `a`.
+ */
+export function reasonsByStep(reasons: readonly string[], stepIds: readonly string[]): { top: string[]; byStep: Map<string, string[]> } {
+  const ids = [...stepIds].sort((a, b) => b.length - a.length);
+  const top: string[] = [];
+  const byStep = new Map<string, string[]>();
+  for (const reason of reasons) {
+    const id = ids.find((i) => reason.startsWith(`step ${i}:`) || reason.startsWith(`step ${i} `));
+    if (id === undefined) top.push(reason);
+    else byStep.set(id, [...(byStep.get(id) ?? []), reason]);
+  }
+  return { top, byStep };
+}
+
+const OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists', 'not_exists'];
+
+/** Why a value is not a filter of spec §3, with where; null when it is one. */
+function filterProblem(value: unknown, where: string): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${where} must be an object`;
+  const keys = Object.keys(value);
+  const record = value as Record<string, unknown>;
+  for (const group of ['all', 'any'] as const) {
+    if (!(group in record)) continue;
+    if (keys.length !== 1) return `${where} has "${group}" and other keys: a group holds only its list`;
+    const members = record[group];
+    if (!Array.isArray(members)) return `${where}.${group} must be a list of filters`;
+    for (let i = 0; i < members.length; i++) {
+      const problem = filterProblem(members[i], `${where}.${group}[${i}]`);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  const unknown = keys.filter((k) => !['attribute', 'op', 'value'].includes(k));
+  if (unknown.length > 0) return `${where} has an unknown key "${unknown[0]}" (a condition has attribute, op and value)`;
+  if (typeof record.attribute !== 'string' || record.attribute === '') return `${where} needs an "attribute" (a name such as "country")`;
+  if (typeof record.op !== 'string' || !OPS.includes(record.op)) return `${where} needs an "op", one of ${OPS.join(', ')}`;
+  return null;
+}
+
+/** The entry audience as typed: empty means every profile; otherwise a JSON filter, or why not. */
+export function parseAudience(text: string): { ok: true; audience: Filter | null } | { ok: false; message: string } {
+  if (text.trim() === '') return { ok: true, audience: null };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, message: `Entry audience is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const problem = filterProblem(value, 'the filter');
+  return problem ? { ok: false, message: `Entry audience is not a filter: ${problem}. Example: {"all":[{"attribute":"country","op":"eq","value":"US"}]}` } : { ok: true, audience: value as Filter };
+}
+
+/** The audience as the textarea shows it. */
+export const audienceText = (audience: Filter | null): string => (audience === null ? '' : JSON.stringify(audience, null, 2));
+
+/** JSON with keys in order: the server answers defaults and its own key order, which are no edit. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** What PUT takes: the canvas JSON without what the server adds (id, status, version, times). */
+export function bodyOf(canvas: CanvasBody): CanvasBody {
+  const { name, entry, audience, reentry, exit, first_step, steps } = canvas;
+  return { name, entry, audience, ...(reentry ? { reentry } : {}), ...(exit ? { exit } : {}), first_step, steps };
+}
+
+/** `datetime-local`'s value (local time, minutes) for an ISO time, and back. */
+export function toLocalInput(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+export function fromLocalInput(value: string): string | null {
+  if (!value) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
