@@ -76,7 +76,16 @@ export interface StepAnalytics {
   not_synced?: number;
   pending?: number;
   errored?: number;
-  errors?: { reason: string; count: number }[];
+  errors?: ReasonCount[];
+  not_synced_reasons?: ReasonCount[];
+  /** Entries that failed at the step (any step type; spec §9), with their reasons. */
+  failed?: number;
+  failures?: ReasonCount[];
+}
+
+export interface ReasonCount {
+  reason: string;
+  count: number;
 }
 
 export interface SeriesPoint {
@@ -90,4 +99,20 @@ export interface Analytics {
   status: CanvasStatus;
   steps: StepAnalytics[];
   series: SeriesPoint[];
+}
+
+export interface Member {
+  id: string;
+  email: string;
+  role: Role;
+  has_password: boolean;
+  created_at: string;
+}
+
+/** POST /api/members: the link is a path on this origin (`/signin/link#<code>`), usable once until `expires_at`. */
+export interface Invitation {
+  member: Member;
+  created: boolean;
+  sign_in_path: string;
+  expires_at: string;
 }
