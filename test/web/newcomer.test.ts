@@ -50,7 +50,7 @@ describe.skipIf(browserMissing)('dashboard: the newcomer path in a browser', () 
     await page.getByLabel('Workspace name', { exact: true }).fill('Acme Growth');
     await page.getByLabel('Email', { exact: true }).fill('growth@acme.test');
     await page.getByLabel('Password', { exact: true }).fill('a long enough password');
-    await screenshot(page, 'setup');
+    await screenshot(page, 'newcomer-setup');
     await page.getByRole('button', { name: 'Create workspace' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
 
@@ -67,7 +67,7 @@ describe.skipIf(browserMissing)('dashboard: the newcomer path in a browser', () 
     await page.getByRole('button', { name: 'Save ad accounts' }).click();
     await page.getByText(/saved/i).first().waitFor();
     expect(await page.getByRole('checkbox', { name: 'Acme US' }).isChecked()).toBe(true);
-    await screenshot(page, 'partner');
+    await screenshot(page, 'newcomer-partner');
 
     // A new canvas with an api entry and an Audience Sync step into a new audience.
     await page.getByRole('link', { name: 'Canvases' }).click();
@@ -87,7 +87,7 @@ describe.skipIf(browserMissing)('dashboard: the newcomer path in a browser', () 
     await page.getByRole('checkbox', { name: 'Phone', exact: true }).check();
     await page.getByRole('button', { name: 'Launch' }).click();
     await page.getByText('Active', { exact: true }).waitFor();
-    await screenshot(page, 'canvas');
+    await screenshot(page, 'newcomer-canvas');
 
     // The analytics page stays open while a script tracks and triggers the users.
     await page.getByRole('link', { name: 'Analytics' }).click();
@@ -116,7 +116,7 @@ describe.skipIf(browserMissing)('dashboard: the newcomer path in a browser', () 
     expect(await cell('Users Not Synced')).toBe(String(USERS - usable));
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await checkA11y(page);
-    await screenshot(page, 'analytics');
+    await screenshot(page, 'newcomer-analytics');
     await assertClean();
   }, 120_000);
 });
