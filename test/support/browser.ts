@@ -138,8 +138,9 @@ export async function newWatchedPage(browser: Browser, baseUrl: string): Promise
     if (!allowed.has(url.origin) && url.protocol !== 'data:' && url.protocol !== 'blob:') found.push(`request to another origin: ${req.method()} ${shown(req.url())}`);
   });
   context.on('requestfailed', (req) => {
-    // A page the test leaves aborts what it was still loading: its favicon, or a navigation the next one replaced.
-    const abandoned = req.failure()?.errorText === 'net::ERR_ABORTED' && (req.isNavigationRequest() || new URL(req.url()).pathname === '/favicon.svg');
+    // A page being left aborts the reads it still had in flight (its favicon, a refetch, a navigation the
+    // next one replaced): nothing a user sees. An aborted write is still a problem: it may have been lost.
+    const abandoned = req.failure()?.errorText === 'net::ERR_ABORTED' && (req.method() === 'GET' || req.method() === 'HEAD');
     if (!abandoned && !foreign(req.url())) found.push(`request failed: ${req.method()} ${shown(req.url())}: ${req.failure()?.errorText ?? 'unknown'}`);
   });
   context.on('response', (res) => {
