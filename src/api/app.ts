@@ -17,6 +17,7 @@ import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
 import { jsonBodyParser } from './json-body.ts';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
 import { canvasRoutes } from './routes/canvases.ts';
 import { journeyRoutes } from './routes/journeys.ts';
@@ -97,6 +98,7 @@ export async function buildApi({ deps, logger = false, webDir = null }: BuildApi
   await app.register(healthRoutes, deps);
   await app.register(sessionRoutes, { ...deps, members });
   await app.register(memberRoutes, { ...deps, members });
+  await app.register(apiKeyRoutes, deps);
   // Routes: one plugin per resource (style guide §10), each receiving ApiDeps as its options.
   await app.register(usersRoutes, deps);
   await app.register(canvasRoutes, deps);
