@@ -26,7 +26,12 @@ export function Shell({ children }: { children: ReactNode }) {
         <nav aria-label="Main">
           <NavLink to="/canvases">Canvases</NavLink>
           <NavLink to="/partners/tiktok">TikTok</NavLink>
-          {can(session, 'admin') ? <NavLink to="/settings/members">Members</NavLink> : null}
+          {can(session, 'admin') ? (
+            <>
+              <NavLink to="/settings/members">Members</NavLink>
+              <NavLink to="/settings/api-keys">API keys</NavLink>
+            </>
+          ) : null}
         </nav>
         <div className="who">
           <span className="workspace" title="Workspace">
