@@ -40,7 +40,7 @@ function rawGet(base: string, path: string): Promise<Raw> {
   });
 }
 
-const SPA_PATHS = ['/', '/setup', '/signin', '/signin/link', '/canvases', '/canvases/cv_123', '/canvases/x/analytics', '/partners/tiktok', '/partners/tiktok?connected=1', '/users/some%20id', '/settings/members', '/settings/api-keys', '/canvases/'];
+const SPA_PATHS = ['/', '/setup', '/signin', '/signin/link', '/canvases', '/canvases/cv_123', '/canvases/x/analytics', '/partners/tiktok', '/partners/tiktok?connected=1', '/users', '/users/some%20id', '/users/a%2Fb%3F%23%20%C3%A9', '/settings/members', '/settings/api-keys', '/canvases/'];
 
 describe('api: the built dashboard', () => {
   const db = freshSqliteFile();

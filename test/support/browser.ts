@@ -138,7 +138,9 @@ export async function newWatchedPage(browser: Browser, baseUrl: string): Promise
     if (!allowed.has(url.origin) && url.protocol !== 'data:' && url.protocol !== 'blob:') found.push(`request to another origin: ${req.method()} ${shown(req.url())}`);
   });
   context.on('requestfailed', (req) => {
-    if (!foreign(req.url())) found.push(`request failed: ${req.method()} ${shown(req.url())}: ${req.failure()?.errorText ?? 'unknown'}`);
+    // A page the test leaves aborts what it was still loading: its favicon, or a navigation the next one replaced.
+    const abandoned = req.failure()?.errorText === 'net::ERR_ABORTED' && (req.isNavigationRequest() || new URL(req.url()).pathname === '/favicon.svg');
+    if (!abandoned && !foreign(req.url())) found.push(`request failed: ${req.method()} ${shown(req.url())}: ${req.failure()?.errorText ?? 'unknown'}`);
   });
   context.on('response', (res) => {
     if (res.status() >= 400 && !foreign(res.url()) && !isExpected(res.status(), res.url())) found.push(`answer ${res.status()}: ${res.request().method()} ${shown(res.url())}`);

@@ -4,6 +4,7 @@
  * user (tracking and triggering users, setting up a workspace), and to hand a session to a browser.
  */
 import type { BrowserContext } from 'playwright-core';
+import { consent } from './tiktok.ts';
 
 export interface SessionApi {
   url: string;
@@ -55,4 +56,22 @@ export async function setupAdmin(url: string, o: { workspace?: string; email?: s
 /** Signs a browser context in as that member (the cookie the server set, for the server's origin). */
 export async function signInContext(context: BrowserContext, api: SessionApi): Promise<void> {
   await context.addCookies([{ name: 'cohort_session', value: api.cookie, url: api.url, httpOnly: true, sameSite: 'Lax' }]);
+}
+
+/**
+ * Connects the member's workspace to TikTok as the partner page does, by script: connect sets a cookie
+ * binding the OAuth state to this "browser", the emulator's consent page answers, the callback gets
+ * that cookie; then the given ad accounts are picked.
+ */
+export async function connectTikTok(admin: SessionApi, emulatorUrl: string, advertiserIds: string[]): Promise<void> {
+  const res = await fetch(`${admin.url}/api/partners/tiktok/connect`, { method: 'POST', headers: { cookie: `cohort_session=${admin.cookie}`, 'x-csrf-token': admin.csrf } });
+  if (res.status !== 200) throw new Error(`connect answered ${res.status}`);
+  const binding = /(cohort_oauth_[^=]+=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+  if (!binding) throw new Error('connect set no OAuth binding cookie');
+  const authorize = new URL(((await res.json()) as { authorize_url: string }).authorize_url);
+  const back = await consent(emulatorUrl, { state: authorize.searchParams.get('state')!, redirectUri: authorize.searchParams.get('redirect_uri')! });
+  const callback = await fetch(back, { redirect: 'manual', headers: { cookie: binding } });
+  if (callback.status !== 302 || !callback.headers.get('location')?.includes('connected=1')) throw new Error(`the callback answered ${callback.status} to ${callback.headers.get('location')}`);
+  const picked = await admin.call('PUT', '/api/partners/tiktok/advertisers', { advertiser_ids: advertiserIds });
+  if (picked.status !== 200) throw new Error(`picking ad accounts answered ${picked.status}`);
 }

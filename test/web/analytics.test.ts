@@ -7,25 +7,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserMissing, checkA11y, newWatchedPage, openBrowser, screenshot, startDashboard, type Dashboard } from '../support/browser.ts';
-import { sessionApi, setupAdmin, signInContext, type SessionApi } from '../support/dashboard-api.ts';
-import { consent, emulatorAdmin, SEED } from '../support/tiktok.ts';
+import { connectTikTok, sessionApi, setupAdmin, signInContext, type SessionApi } from '../support/dashboard-api.ts';
+import { emulatorAdmin, SEED } from '../support/tiktok.ts';
 
 const TEST_TIMEOUT = 60_000;
 const [ACME_US] = SEED.advertisers;
 const COLUMNS = ['Step', 'Entered', 'Proceeded to Next Step', 'Users Synced', 'Users Not Synced', 'Users Pending', 'Users Errored', 'Exited Canvas'];
-
-/** Connect TikTok as the partner page does: connect sets a cookie binding the OAuth state to the browser, the callback needs it. */
-async function connectTikTok(admin: SessionApi, emulatorUrl: string): Promise<void> {
-  const res = await fetch(`${admin.url}/api/partners/tiktok/connect`, { method: 'POST', headers: { cookie: `cohort_session=${admin.cookie}`, 'x-csrf-token': admin.csrf } });
-  expect(res.status).toBe(200);
-  const binding = /(cohort_oauth_[^=]+=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
-  if (!binding) throw new Error('connect set no OAuth binding cookie');
-  const authorize = new URL(((await res.json()) as { authorize_url: string }).authorize_url);
-  const back = await consent(emulatorUrl, { state: authorize.searchParams.get('state')!, redirectUri: authorize.searchParams.get('redirect_uri')! });
-  const callback = await fetch(back, { redirect: 'manual', headers: { cookie: binding } });
-  expect(callback.headers.get('location')).toContain('connected=1');
-  expect((await admin.call('PUT', '/api/partners/tiktok/advertisers', { advertiser_ids: [ACME_US] })).status).toBe(200);
-}
 
 /** An active canvas (api entry): an Audience Sync step (email, phone) into a new audience, then a delay of an hour. */
 async function launchedCanvas(admin: SessionApi, name: string): Promise<{ canvasId: string; audienceId: string }> {
@@ -83,7 +70,7 @@ describe.skipIf(browserMissing !== null)(`web: analytics and members${browserMis
   beforeAll(async () => {
     [dashboard, browser] = await Promise.all([startDashboard(), openBrowser()]);
     admin = await setupAdmin(dashboard.url);
-    await connectTikTok(admin, dashboard.emulatorUrl);
+    await connectTikTok(admin, dashboard.emulatorUrl, [ACME_US]);
   }, TEST_TIMEOUT);
 
   afterAll(async () => {

@@ -7,29 +7,11 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserMissing, checkA11y, newWatchedPage, openBrowser, screenshot, startDashboard, type Dashboard } from '../support/browser.ts';
-import { setupAdmin, signInContext, type SessionApi } from '../support/dashboard-api.ts';
-import { consent, emulatorAdmin, SEED } from '../support/tiktok.ts';
+import { connectTikTok, setupAdmin, signInContext, type SessionApi } from '../support/dashboard-api.ts';
+import { emulatorAdmin, SEED } from '../support/tiktok.ts';
 
 const [ACME_US, ACME_EU] = SEED.advertisers;
 const TEST_TIMEOUT = 60_000;
-
-/**
- * Connects the admin's workspace to the emulator as the partner page does: connect (which sets the
- * cookie binding the OAuth state to this "browser"), the consent page, then the callback with that cookie.
- */
-async function connectTikTok(admin: SessionApi, emulatorUrl: string): Promise<void> {
-  const res = await fetch(`${admin.url}/api/partners/tiktok/connect`, { method: 'POST', headers: { cookie: `cohort_session=${admin.cookie}`, 'x-csrf-token': admin.csrf } });
-  expect(res.status).toBe(200);
-  const binding = /(cohort_oauth_[^=]+=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
-  if (!binding) throw new Error('connect set no OAuth binding cookie');
-  const authorize = new URL(((await res.json()) as { authorize_url: string }).authorize_url);
-  const back = await consent(emulatorUrl, { state: authorize.searchParams.get('state')!, redirectUri: authorize.searchParams.get('redirect_uri')! });
-  const callback = await fetch(back, { redirect: 'manual', headers: { cookie: binding } });
-  expect(callback.status).toBe(302);
-  expect(callback.headers.get('location')).toContain('connected=1');
-  const picked = await admin.call('PUT', '/api/partners/tiktok/advertisers', { advertiser_ids: [ACME_US, ACME_EU] });
-  expect(picked.status).toBe(200);
-}
 
 async function createAudience(admin: SessionApi, advertiserId: string, name: string): Promise<string> {
   const created = await admin.call('POST', '/api/partners/tiktok/audiences', { advertiser_id: advertiserId, name });
@@ -62,7 +44,7 @@ describe.skipIf(browserMissing !== null)(`Audience Sync step editor${browserMiss
     dashboard = await startDashboard();
     browser = await openBrowser();
     admin = await setupAdmin(dashboard.url);
-    await connectTikTok(admin, dashboard.emulatorUrl);
+    await connectTikTok(admin, dashboard.emulatorUrl, [ACME_US, ACME_EU]);
   }, TEST_TIMEOUT);
 
   afterAll(async () => {

@@ -12,6 +12,7 @@ import { PartnerPage } from './pages/PartnerPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
 import { SignInLinkPage } from './pages/SignInLinkPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
+import { UserPage } from './pages/UserPage.tsx';
 import { RequireSession } from './session.tsx';
 
 const signedIn = (page: ReactNode) => (
@@ -31,6 +32,8 @@ export function App() {
       <Route path="/canvases/:id" element={signedIn(<CanvasPage />)} />
       <Route path="/canvases/:id/analytics" element={signedIn(<AnalyticsPage />)} />
       <Route path="/partners/tiktok" element={signedIn(<PartnerPage />)} />
+      <Route path="/users" element={signedIn(<UserPage />)} />
+      <Route path="/users/:externalId" element={signedIn(<UserPage />)} />
       <Route path="/settings/members" element={signedIn(<MembersPage />)} />
       <Route path="/settings/api-keys" element={signedIn(<ApiKeysPage />)} />
       <Route path="*" element={signedIn(<NotFoundPage />)} />

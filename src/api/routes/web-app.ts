@@ -31,6 +31,7 @@ export const SPA_ROUTES = [
   '/canvases/:id',
   '/canvases/:id/analytics',
   PARTNER_PAGE,
+  '/users',
   '/users/:external_id',
   '/settings/members',
   '/settings/api-keys',

@@ -117,6 +117,54 @@ export interface Invitation {
   expires_at: string;
 }
 
+/** GET /api/users/{external_id}: the profile (never an internal id or a hash), its latest 100 entries and sync items, newest first. */
+export interface UserProfile {
+  external_id: string;
+  email: string | null;
+  phone: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  country: string | null;
+  language: string | null;
+  idfa: string | null;
+  gaid: string | null;
+  ads_tracking_enabled: boolean | null;
+  custom: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserEntry {
+  canvas_id: string;
+  version: number;
+  /** Where an active entry is, or where a failed one failed; null once exited. */
+  step_id: string | null;
+  status: 'active' | 'exited' | 'failed';
+  entered_at: string;
+  exited_at: string | null;
+  failure_reason: string | null;
+}
+
+export type SyncOutcome = 'pending' | 'synced' | 'not_synced' | 'errored';
+
+export interface UserSyncItem {
+  canvas_id: string;
+  step_id: string;
+  advertiser_id: string | null;
+  audience_id: string | null;
+  action: string;
+  outcome: SyncOutcome;
+  reason: string | null;
+  created_at: string;
+  settled_at: string | null;
+}
+
+export interface UserHistory {
+  profile: UserProfile;
+  canvas_entries: UserEntry[];
+  sync_items: UserSyncItem[];
+}
+
 /** GET /api/api-keys: a key as listed (never the key itself). `last_used_at` is recorded at most once a minute. */
 export interface ApiKey {
   id: string;

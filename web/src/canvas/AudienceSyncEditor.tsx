@@ -35,7 +35,10 @@ const FIELDS: { field: Field; label: string }[] = [
   { field: 'gaid', label: 'GAID' },
 ];
 
-const audiencesKey = (advertiserId: string) => ['partners', 'tiktok', 'audiences', advertiserId] as const;
+/** An ad account's audiences, cached under one key for every page that names audiences (the user page too). */
+export const audiencesKey = (advertiserId: string) => ['partners', 'tiktok', 'audiences', advertiserId] as const;
+export const fetchAudiences = (advertiserId: string): Promise<Audience[]> =>
+  api<{ audiences: Audience[] }>('GET', `/api/partners/tiktok/audiences?advertiser_id=${seg(advertiserId)}`).then((r) => r.audiences);
 
 type Outcome = { kind: 'created'; name: string; account: string } | { kind: 'failed'; name: string; account: string; error: unknown } | null;
 
@@ -59,7 +62,7 @@ export function AudienceSyncEditor({ stepId, config, onChange, readOnly }: Audie
   const canList = status === 'connected' && current !== undefined;
   const audiences = useQuery({
     queryKey: audiencesKey(advertiserId ?? ''),
-    queryFn: () => api<{ audiences: Audience[] }>('GET', `/api/partners/tiktok/audiences?advertiser_id=${seg(advertiserId ?? '')}`).then((r) => r.audiences),
+    queryFn: () => fetchAudiences(advertiserId ?? ''),
     enabled: canList,
     staleTime: 60_000,
   });

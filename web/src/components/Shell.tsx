@@ -26,6 +26,7 @@ export function Shell({ children }: { children: ReactNode }) {
         <nav aria-label="Main">
           <NavLink to="/canvases">Canvases</NavLink>
           <NavLink to="/partners/tiktok">TikTok</NavLink>
+          <NavLink to="/users">Users</NavLink>
           {can(session, 'admin') ? (
             <>
               <NavLink to="/settings/members">Members</NavLink>

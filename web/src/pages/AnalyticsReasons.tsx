@@ -10,7 +10,8 @@ import type { ReasonCount, StepAnalytics } from '../api/types.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { can, useSignedIn } from '../session.tsx';
 import { analyticsKey } from './analytics-series.ts';
-import { count, plural, reasonText, stepTypeText } from './analytics-words.ts';
+import { count, plural, stepTypeText } from './analytics-words.ts';
+import { reasonText } from './reason-words.ts';
 
 const hasReasons = (s: StepAnalytics): boolean =>
   (s.errored ?? 0) > 0 || (s.errors?.length ?? 0) > 0 || (s.not_synced_reasons?.length ?? 0) > 0 || (s.failures?.length ?? 0) > 0;
