@@ -12,10 +12,12 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ValidationError } from '../core/errors.ts';
 import { createMemberService } from '../members/service.ts';
+import { createApiKeyAuth } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
 import { jsonBodyParser } from './json-body.ts';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
 import { canvasRoutes } from './routes/canvases.ts';
 import { journeyRoutes } from './routes/journeys.ts';
@@ -80,13 +82,14 @@ export async function buildApi({ deps, logger = false, webDir = null }: BuildApi
   await app.register(cookie);
   app.decorateRequest('session', null);
   const members = createMemberService({ store: deps.store, clock: deps.clock });
+  const apiKeys = createApiKeyAuth({ store: deps.store, clock: deps.clock });
 
   app.addHook('onRequest', async (req) => {
     // No id or name may hold NUL (PostgreSQL text cannot store it): a 400, never a database error.
     if (/%00/.test(req.url)) throw new ValidationError('invalid_request', 'the URL must not contain NUL (%00)');
     // Decided on the route the router matched. No route (404) runs nothing and reads nothing.
     if (req.routeOptions.config.public === true || req.is404) return;
-    const caller = await authenticateCaller(req, deps.store, members);
+    const caller = await authenticateCaller(req, apiKeys, members);
     req.workspaceId = caller.workspaceId;
     req.session = caller.session;
   });
@@ -95,6 +98,7 @@ export async function buildApi({ deps, logger = false, webDir = null }: BuildApi
   await app.register(healthRoutes, deps);
   await app.register(sessionRoutes, { ...deps, members });
   await app.register(memberRoutes, { ...deps, members });
+  await app.register(apiKeyRoutes, deps);
   // Routes: one plugin per resource (style guide §10), each receiving ApiDeps as its options.
   await app.register(usersRoutes, deps);
   await app.register(canvasRoutes, deps);

@@ -63,9 +63,13 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       security: [{ apiKey: [] }, { session: [] }],
     },
     // Public routes (config.public, app.ts) need no key: say so in the document. Every other route
-    // states the least member role a session needs (config.role) as `x-cohort-role`.
+    // states the least member role a session needs (config.role) as `x-cohort-role`, and a route for
+    // sessions only (config.sessionOnly, session-auth.ts) names the session as its only credential.
     transform: ({ schema, url, route }) => ({
-      schema: route.config?.public === true ? { ...schema, security: [] } : { ...schema, ...(route.config?.role ? { 'x-cohort-role': route.config.role } : {}) },
+      schema:
+        route.config?.public === true
+          ? { ...schema, security: [] }
+          : { ...schema, ...(route.config?.role ? { 'x-cohort-role': route.config.role } : {}), ...(route.config?.sessionOnly === true ? { security: [{ session: [] }] } : {}) },
       url,
     }),
   });

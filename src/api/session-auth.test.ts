@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { MemberService } from '../members/service.ts';
 import type { SessionRecord } from '../store/member-port.ts';
-import type { Store } from '../store/port.ts';
+import type { ApiKeyAuth } from './auth.ts';
 import { installErrorHandler } from './errors.ts';
 import { authenticateCaller } from './session-auth.ts';
 
@@ -19,17 +19,18 @@ const session: SessionRecord = {
   workspace: { id: 'ws_1', name: 'A' },
 };
 const members = { resolve: async (token: string) => (token === 'good' ? session : null) } as unknown as MemberService;
-const store = { findWorkspaceIdByKeyHash: async () => 'ws_key' } as unknown as Store;
+const apiKeys: ApiKeyAuth = { authenticate: async () => 'ws_key' };
 
 async function app() {
   const a = Fastify();
   installErrorHandler(a);
   await a.register(cookie);
   a.addHook('onRequest', async (req) => {
-    req.headers['x-workspace'] = (await authenticateCaller(req, store, members)).workspaceId;
+    req.headers['x-workspace'] = (await authenticateCaller(req, apiKeys, members)).workspaceId;
   });
   a.get('/declared', { config: { role: 'viewer' } }, async (req) => ({ ws: req.headers['x-workspace'] }));
   a.get('/undeclared', async (req) => ({ ws: req.headers['x-workspace'] }));
+  a.get('/sessions-only', { config: { role: 'admin', sessionOnly: true } }, async (req) => ({ ws: req.headers['x-workspace'] }));
   return a;
 }
 
@@ -46,5 +47,12 @@ describe('api: session authorisation', () => {
     const a = await app();
     expect((await a.inject({ url: '/declared', cookies: { cohort_session: 'good' }, headers: { authorization: 'Bearer ck_x' } })).json()).toEqual({ ws: 'ws_key' });
     expect((await a.inject({ url: '/declared', cookies: { cohort_session: 'unknown' } })).statusCode).toBe(401);
+  });
+
+  it('a route for sessions only refuses an API key with 403, and still takes a session of the role', async () => {
+    const a = await app();
+    const refused = await a.inject({ url: '/sessions-only', headers: { authorization: 'Bearer ck_x' } });
+    expect([refused.statusCode, refused.json().error.code]).toEqual([403, 'session_required']);
+    expect((await a.inject({ url: '/sessions-only', cookies: { cohort_session: 'good' } })).json()).toEqual({ ws: 'ws_1' });
   });
 });

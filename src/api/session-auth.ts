@@ -4,14 +4,14 @@
  * session cookie. A cookie is sent by the browser on its own, so a cookie-authenticated request that
  * changes state must also carry the session's CSRF token in `x-csrf-token` (which another site cannot
  * read), and the session's member role must reach the route's `config.role`. A route that declares no
- * role refuses every session (default deny); API keys are unaffected.
+ * role refuses every session (default deny); API keys are unaffected, except on a route that says
+ * `config.sessionOnly` (the API-key routes: a leaked key must not be able to mint more keys).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { MemberService } from '../members/service.ts';
 import type { MemberRole, SessionRecord } from '../store/member-port.ts';
-import type { Store } from '../store/port.ts';
-import { authenticate } from './auth.ts';
+import type { ApiKeyAuth } from './auth.ts';
 import { ForbiddenError, UnauthorizedError } from './errors.ts';
 
 export const SESSION_COOKIE = 'cohort_session';
@@ -23,6 +23,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The least member role a dashboard session needs here. Absent: sessions are refused (API keys are not). */
     role?: MemberRole;
+    /** Only dashboard sessions (reaching `role`) may call it: an API key gets 403. */
+    sessionOnly?: boolean;
   }
 }
 
@@ -32,11 +34,14 @@ export interface Caller {
   session: SessionRecord | null;
 }
 
-export async function authenticateCaller(req: FastifyRequest, store: Store, members: MemberService): Promise<Caller> {
+export async function authenticateCaller(req: FastifyRequest, apiKeys: ApiKeyAuth, members: MemberService): Promise<Caller> {
   // An Authorization header decides alone: a bad key is a 401 even if a cookie came along.
-  if (req.headers.authorization !== undefined) return { workspaceId: await authenticate(req, store), session: null };
-  const token = req.cookies[SESSION_COOKIE];
-  if (!token) return { workspaceId: await authenticate(req, store), session: null }; // the usual "send the key" 401
+  const token = req.headers.authorization === undefined ? req.cookies[SESSION_COOKIE] : undefined;
+  if (!token) {
+    const workspaceId = await apiKeys.authenticate(req); // without a cookie either: the usual "send the key" 401
+    if (req.routeOptions.config.sessionOnly === true) throw new ForbiddenError('session_required', 'API keys cannot call this route; an admin signed in to the dashboard can');
+    return { workspaceId, session: null };
+  }
   const session = token.length <= 128 ? await members.resolve(token) : null;
   if (!session) throw new UnauthorizedError('unauthorized', 'the session is not valid or has expired: sign in again');
   if (!SAFE_METHODS.has(req.method)) checkCsrf(req.headers[CSRF_HEADER], session.csrfToken);

@@ -7,6 +7,7 @@ import { openDatabase, type OpenOptions } from './connect.ts';
 import { tryLead, type Leadership } from './locks.ts';
 import { migrationProvider, type Dialect } from './migrations.ts';
 import type { Queries, Store } from './port.ts';
+import { apiKeyQueries } from './queries/api-keys.ts';
 import { canvasQueries } from './queries/canvases.ts';
 import { journeyQueries } from './queries/journeys.ts';
 import { memberQueries } from './queries/members.ts';
@@ -21,7 +22,7 @@ import type { DB } from './schema.ts';
 
 function queries(db: Kysely<DB>, dialect: Dialect): Queries {
   const ctx = { db, dialect };
-  return { ...workspaceQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx), ...webhookOutboxQueries(ctx), ...memberQueries(ctx) };
+  return { ...workspaceQueries(ctx), ...apiKeyQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx), ...webhookOutboxQueries(ctx), ...memberQueries(ctx) };
 }
 
 export async function createStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {

@@ -492,6 +492,18 @@ const m0013: Migration = {
   },
 };
 
+/**
+ * API keys made on the dashboard (issue 19; spec §8 "API keys"): a name people choose, and when a
+ * request last authenticated with the key (epoch ms; written at most once a minute per key, so ingest
+ * does not write per request). Keys made before keep working, named 'API key'.
+ */
+const m0014: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('api_keys').addColumn('name', 'text', (c) => c.notNull().defaultTo('API key')).execute();
+    await db.schema.alterTable('api_keys').addColumn('last_used_at', 'bigint').execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -508,6 +520,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0011_canvases_list_index': m0011,
       '0012_oauth_state_browser': m0012,
       '0013_members_sessions': m0013,
+      '0014_api_key_names_last_used': m0014,
     }),
   };
 }

@@ -26,10 +26,30 @@ export interface Workspace {
 export interface WorkspaceQueries {
   createWorkspace(w: { id: string; name: string; defaultCountry?: string | null }, now: number): Promise<Workspace>;
   getWorkspace(id: string): Promise<Workspace | null>;
-  /** Stores only the key's hash. */
-  insertApiKey(k: { id: string; workspaceId: string; keyHash: string }, now: number): Promise<void>;
-  /** The workspace a key (by hash) belongs to, or null. */
-  findWorkspaceIdByKeyHash(keyHash: string): Promise<string | null>;
+}
+
+/** A workspace API key as it is listed (migration 0014): never the key, never its hash. */
+export interface ApiKey {
+  id: string;
+  workspaceId: string;
+  name: string;
+  createdAt: number;
+  /** When a request last authenticated with it, recorded at most once a minute (api/api-key-auth.ts); null if never. */
+  lastUsedAt: number | null;
+}
+
+/** Workspace API keys, stored as SHA-256 (api/auth.ts): shown once, by the caller, when made. */
+export interface ApiKeyQueries {
+  /** Stores only the key's hash. `name` absent: 'API key' (the column's default). One statement. */
+  insertApiKey(k: { id: string; workspaceId: string; keyHash: string; name?: string }, now: number): Promise<void>;
+  /** The key (by hash) with its workspace and last use, or null: one indexed read, every request (no cache, so a revoke counts at once). */
+  findApiKeyByHash(keyHash: string): Promise<{ id: string; workspaceId: string; lastUsedAt: number | null } | null>;
+  /** The workspace's keys, newest first. */
+  listApiKeys(workspaceId: string): Promise<ApiKey[]>;
+  /** Revokes: deletes the key; false when it is not a key of this workspace. One statement. */
+  deleteApiKey(workspaceId: string, id: string): Promise<boolean>;
+  /** Sets last_used_at to `at` unless it is already as recent (two processes, or a clock behind). One statement. */
+  touchApiKey(id: string, at: number): Promise<void>;
 }
 
 /** The standard profile attributes (spec §1), stored as columns. */
@@ -259,7 +279,7 @@ export interface TikTokConnectionQueries {
   pruneOAuthStates(now: number, limit: number): Promise<number>;
 }
 
-export interface Queries extends WorkspaceQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries, SyncQueries, TikTokConnectionQueries, WebhookOutboxQueries, MemberQueries {}
+export interface Queries extends WorkspaceQueries, ApiKeyQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries, SyncQueries, TikTokConnectionQueries, WebhookOutboxQueries, MemberQueries {}
 
 export interface Store extends Queries {
   readonly dialect: Dialect;

@@ -17,7 +17,11 @@ export interface ApiKeysTable {
   workspace_id: string;
   /** SHA-256 of the key: keys are shown once and stored hashed. */
   key_hash: string;
+  /** Migration 0014; defaults to 'API key'. */
+  name: Generated<string>;
   created_at: number;
+  /** Epoch ms, written at most once a minute per key; null until first used. */
+  last_used_at: number | null;
 }
 
 export interface MembersTable {

@@ -6,6 +6,7 @@ import { engineHarness, type EngineHarness } from '../support/engine.ts';
 import { fuzzRoute } from '../support/fuzz.ts';
 import { FRESH_ID, fuzzOperation, operationsOf } from '../support/fuzz-openapi.ts';
 import { partnerHarness, type PartnerHarness } from '../support/partners.ts';
+import { signedInMember, type Browser } from '../support/sessions.ts';
 import { consent } from '../support/tiktok.ts';
 import { storeCanvasReader } from '../../src/engine/canvas-reader.ts';
 import { engineHooks } from '../../src/engine/events.ts';
@@ -114,6 +115,10 @@ interface Fixtures {
   launched(): Promise<string>;
   /** The query of a callback TikTok would send after consent (a fresh state). */
   callbackQuery(): Promise<string>;
+  /** An admin of the workspace signed in to the dashboard (the API-key routes refuse API keys). */
+  admin: Browser;
+  /** The id of an API key made now. */
+  apiKey(): Promise<string>;
 }
 
 const US = '7000000000000000001';
@@ -131,7 +136,7 @@ const launchable = (audienceId: string) => ({
  * the document itself; an operation missing here fails the test by name, so that a new route gets a
  * valid request (proof that the fuzz reached a route that still works) when it is added.
  */
-const ROUTES: Record<string, { valid(fx: Fixtures): Promise<ValidRequest> | ValidRequest; ok?: readonly number[] }> = {
+const ROUTES: Record<string, { valid(fx: Fixtures): Promise<ValidRequest> | ValidRequest; ok?: readonly number[]; asSession?: true }> = {
   'POST /api/users/track': {
     valid: () => ({
       url: '/api/users/track',
@@ -178,7 +183,17 @@ const ROUTES: Record<string, { valid(fx: Fixtures): Promise<ValidRequest> | Vali
   'GET /api/members': { valid: () => ({ url: '/api/members' }) },
   'POST /api/members': { valid: () => ({ url: '/api/members', body: { email: 'fuzz-member@example.com', role: 'viewer' } }), ok: [201] },
   'DELETE /api/members/{id}': { valid: () => ({ url: '/api/members/mb_none' }), ok: [404] },
+  // API keys (issue 19): an API key gets 403 there, so these are fuzzed as the admin's session.
+  'GET /api/api-keys': { valid: () => ({ url: '/api/api-keys' }), asSession: true },
+  'POST /api/api-keys': { valid: () => ({ url: '/api/api-keys', body: { name: 'Fuzz key' } }), ok: [201], asSession: true },
+  'DELETE /api/api-keys/{id}': { valid: async (fx) => ({ url: `/api/api-keys/${await fx.apiKey()}` }), ok: [204], asSession: true },
 };
+
+/** A valid request sent by the admin's browser, answered as `h.call` answers. */
+async function asSession(admin: Browser, method: string, valid: ValidRequest): Promise<{ status: number; text: string }> {
+  const res = await admin.send(method as 'GET', valid.url, valid.body);
+  return { status: res.statusCode, text: res.body };
+}
 
 /** Random runs per operation and store (after its sweep): the whole file stays under a minute on two cores. COHORT_FUZZ_RUNS=1000 for a longer hunt. */
 const RUNS_PER_OPERATION = Number(process.env.COHORT_FUZZ_RUNS ?? 60);
@@ -214,7 +229,7 @@ describeEachStore('api: fuzzing every route of the OpenAPI document', ({ store }
   let audienceId: string;
   beforeAll(async () => {
     h = await partnerHarness(store(), { deps: { engine: engineHooks(), journeys: { canvases: storeCanvasReader(store()), wake: () => {} } } });
-    const { key } = await h.workspace();
+    const { key, id: workspaceId } = await h.workspace();
     expect((await h.connect(key)).status).toBe(302);
     audienceId = (await h.call(key, 'POST', '/api/partners/tiktok/audiences', { advertiser_id: US, name: 'Fuzz' })).body.audience_id;
     const created = async (body: unknown) => (await h.call(key, 'POST', '/api/canvases', body)).body.id as string;
@@ -223,6 +238,7 @@ describeEachStore('api: fuzzing every route of the OpenAPI document', ({ store }
       expect((await h.call(key, 'POST', `/api/canvases/${id}/launch`)).status).toBe(200);
       return id;
     };
+    const admin = await signedInMember(h.app, store(), h.clock, workspaceId, 'admin');
     fx = {
       key,
       live: await launched(),
@@ -231,6 +247,12 @@ describeEachStore('api: fuzzing every route of the OpenAPI document', ({ store }
       async callbackQuery() {
         const { state, redirectUri } = await h.startConnect(key);
         return (await consent(h.emulator.url, { state, redirectUri })).search;
+      },
+      admin,
+      async apiKey() {
+        const res = await admin.send('POST', '/api/api-keys', { name: 'To revoke' });
+        expect(res.statusCode).toBe(201);
+        return (JSON.parse(res.body) as { id: string }).id;
       },
     };
     await h.call(key, 'POST', '/api/users/track', { attributes: [{ external_id: 'fuzz-user', email: 'f@example.com' }] });
@@ -271,7 +293,7 @@ describeEachStore('api: fuzzing every route of the OpenAPI document', ({ store }
       const sample = await route.valid(fx); // a valid body, swept place by place
       try {
         const statuses = await fuzzOperation(h.app, op, {
-          headers: { authorization: `Bearer ${fx.key}` },
+          headers: route.asSession ? { cookie: `cohort_session=${fx.admin.cookie}`, 'x-csrf-token': fx.admin.csrf } : { authorization: `Bearer ${fx.key}` },
           runs: RUNS_PER_OPERATION,
           pathValues: { id: [fx.live, spare], step: ['sync', 'wait'], external_id: ['fuzz-user'] },
           queryValues: { advertiser_id: [US], cursor: [cursor], status: ['draft', 'active'], limit: ['1', '500'], error: ['access_denied'], connected: ['1'] },
@@ -285,7 +307,7 @@ describeEachStore('api: fuzzing every route of the OpenAPI document', ({ store }
       }
       await restore();
       const valid = await route.valid(fx);
-      const res = await h.call(fx.key, op.method, valid.url, valid.body);
+      const res = route.asSession ? await asSession(fx.admin, op.method, valid) : await h.call(fx.key, op.method, valid.url, valid.body);
       if (!(route.ok ?? [200]).includes(res.status)) failures.push(`${op.key}: the valid request ${op.method} ${valid.url} answered ${res.status} ${res.text.slice(0, 200)} after the fuzz`);
       const alive = await h.call(fx.key, 'GET', '/api/canvases?limit=1');
       if (alive.status !== 200) failures.push(`${op.key}: GET /api/canvases answered ${alive.status} after the fuzz`);

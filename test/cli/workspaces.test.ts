@@ -15,8 +15,10 @@ describeEachStore('cli: cohort workspaces create', ({ store, url }) => {
     expect(out.workspace_id).toMatch(/^ws_[0-9a-f]{16}$/);
     expect(out.api_key).toMatch(/^ck_[A-Za-z0-9_-]{43}$/);
     expect(await store().getWorkspace(out.workspace_id)).toMatchObject({ name: 'Acme Inc', defaultCountry: 'DE' });
-    expect(await store().findWorkspaceIdByKeyHash(hashApiKey(out.api_key))).toBe(out.workspace_id);
-    expect(await store().findWorkspaceIdByKeyHash(out.api_key)).toBeNull();
+    expect(await store().findApiKeyByHash(hashApiKey(out.api_key))).toMatchObject({ workspaceId: out.workspace_id, lastUsedAt: null });
+    expect(await store().findApiKeyByHash(out.api_key)).toBeNull();
+    // The dashboard's API keys page lists it by this name.
+    expect((await store().listApiKeys(out.workspace_id)).map((k) => k.name)).toEqual(['Created on the command line']);
   });
 
   it('makes a new id and key every time', async () => {

@@ -8,8 +8,8 @@ describeEachStore('store: workspaces and profiles', ({ store }) => {
     const ws = await store().createWorkspace({ id: 'ws_a', name: 'Acme' }, NOW);
     expect(ws).toEqual({ id: 'ws_a', name: 'Acme', defaultCountry: null, createdAt: NOW });
     await store().insertApiKey({ id: 'key_1', workspaceId: 'ws_a', keyHash: 'h'.repeat(64) }, NOW);
-    expect(await store().findWorkspaceIdByKeyHash('h'.repeat(64))).toBe('ws_a');
-    expect(await store().findWorkspaceIdByKeyHash('x'.repeat(64))).toBeNull();
+    expect(await store().findApiKeyByHash('h'.repeat(64))).toEqual({ id: 'key_1', workspaceId: 'ws_a', lastUsedAt: null });
+    expect(await store().findApiKeyByHash('x'.repeat(64))).toBeNull();
     expect(await store().getWorkspace('ws_a')).toEqual(ws);
   });
 

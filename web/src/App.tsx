@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
 import { Shell } from './components/Shell.tsx';
 import { AnalyticsPage } from './pages/AnalyticsPage.tsx';
+import { ApiKeysPage } from './pages/ApiKeysPage.tsx';
 import { CanvasesPage } from './pages/CanvasesPage.tsx';
 import { CanvasPage } from './pages/CanvasPage.tsx';
 import { MembersPage } from './pages/MembersPage.tsx';
@@ -34,6 +35,7 @@ export function App() {
       <Route path="/users" element={signedIn(<UserPage />)} />
       <Route path="/users/:externalId" element={signedIn(<UserPage />)} />
       <Route path="/settings/members" element={signedIn(<MembersPage />)} />
+      <Route path="/settings/api-keys" element={signedIn(<ApiKeysPage />)} />
       <Route path="*" element={signedIn(<NotFoundPage />)} />
     </Routes>
   );

@@ -6,6 +6,9 @@ import { loadConfig } from '../../config.ts';
 import { openServices, createLogger } from '../../main.ts';
 import { databaseOption, type Env } from '../options.ts';
 
+/** How the dashboard's API keys page names the key this command makes. */
+export const CLI_KEY_NAME = 'Created on the command line';
+
 export function workspacesCommand(env: Env): Command {
   const workspaces = new Command('workspaces').description('Manage workspaces (the unit of isolation: profiles, canvases, API keys, TikTok connection)');
   workspaces
@@ -23,7 +26,7 @@ export function workspacesCommand(env: Env): Command {
         const now = services.clock.now();
         await services.store.transaction(async (tx) => {
           await tx.createWorkspace({ id: workspaceId, name, defaultCountry: opts.defaultCountry ?? null }, now);
-          await tx.insertApiKey({ id: `key_${randomBytes(8).toString('hex')}`, workspaceId, keyHash: hashApiKey(apiKey) }, now);
+          await tx.insertApiKey({ id: `key_${randomBytes(8).toString('hex')}`, workspaceId, keyHash: hashApiKey(apiKey), name: CLI_KEY_NAME }, now);
         });
         process.stdout.write(`${JSON.stringify({ workspace_id: workspaceId, api_key: apiKey })}\n`);
       } finally {

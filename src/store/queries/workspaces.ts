@@ -12,13 +12,6 @@ export function workspaceQueries({ db }: QueryContext): WorkspaceQueries {
       const row = await db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? toWorkspace(row) : null;
     },
-    async insertApiKey(k, now) {
-      await db.insertInto('api_keys').values({ id: k.id, workspace_id: k.workspaceId, key_hash: k.keyHash, created_at: now }).execute();
-    },
-    async findWorkspaceIdByKeyHash(keyHash) {
-      const row = await db.selectFrom('api_keys').select('workspace_id').where('key_hash', '=', keyHash).executeTakeFirst();
-      return row?.workspace_id ?? null;
-    },
   };
 }
 

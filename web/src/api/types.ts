@@ -164,3 +164,16 @@ export interface UserHistory {
   canvas_entries: UserEntry[];
   sync_items: UserSyncItem[];
 }
+
+/** GET /api/api-keys: a key as listed (never the key itself). `last_used_at` is recorded at most once a minute. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** POST /api/api-keys: the only answer that carries the key. */
+export interface NewApiKey extends ApiKey {
+  api_key: string;
+}

@@ -27,7 +27,12 @@ export function Shell({ children }: { children: ReactNode }) {
           <NavLink to="/canvases">Canvases</NavLink>
           <NavLink to="/partners/tiktok">TikTok</NavLink>
           <NavLink to="/users">Users</NavLink>
-          {can(session, 'admin') ? <NavLink to="/settings/members">Members</NavLink> : null}
+          {can(session, 'admin') ? (
+            <>
+              <NavLink to="/settings/members">Members</NavLink>
+              <NavLink to="/settings/api-keys">API keys</NavLink>
+            </>
+          ) : null}
         </nav>
         <div className="who">
           <span className="workspace" title="Workspace">

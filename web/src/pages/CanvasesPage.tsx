@@ -11,35 +11,12 @@ import type { Canvas, CanvasBody, Connection } from '../api/types.ts';
 import '../canvas/canvas.css';
 import { STATUS_WORDS } from '../canvas/model.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { RelativeTime } from '../components/RelativeTime.tsx';
 import { usePageTitle } from '../components/usePageTitle.ts';
 import { can, useSignedIn } from '../session.tsx';
 
 const PAGE_SIZE = 50;
 const NEW_CANVAS: CanvasBody = { name: 'Untitled canvas', entry: { type: 'api' }, audience: null, first_step: null, steps: [] };
-
-/** "5 minutes ago" for the last week, the date and time after that; the exact time on hover. */
-function lastEdited(iso: string | undefined, now: number) {
-  if (!iso) return '—';
-  const at = new Date(iso);
-  const seconds = Math.round((at.getTime() - now) / 1000);
-  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-  const units: [Intl.RelativeTimeFormatUnit, number][] = [
-    ['day', 86_400],
-    ['hour', 3_600],
-    ['minute', 60],
-  ];
-  let words = at.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-  if (Math.abs(seconds) < 60) words = 'just now';
-  else if (Math.abs(seconds) < 7 * 86_400) {
-    const [unit, size] = units.find(([, size]) => Math.abs(seconds) >= size)!;
-    words = rtf.format(Math.round(seconds / size), unit);
-  }
-  return (
-    <time dateTime={iso} title={at.toLocaleString()}>
-      {words}
-    </time>
-  );
-}
 
 export function CanvasesPage() {
   usePageTitle('Canvases');
@@ -122,7 +99,7 @@ export function CanvasesPage() {
                     <span className={`badge status-${c.status}`}>{STATUS_WORDS[c.status]}</span>
                     {tokenInvalid && syncing(c) ? <span className="badge error">TikTok token invalid</span> : null}
                   </td>
-                  <td>{lastEdited(c.updated_at, now)}</td>
+                  <td>{c.updated_at ? <RelativeTime iso={c.updated_at} now={now} /> : '—'}</td>
                 </tr>
               ))}
             </tbody>
