@@ -1,23 +1,29 @@
 /**
- * `cohort bench` (spec §7): an emulator process and `cohort serve` on a fresh SQLite file, N profiles
- * through `POST /api/users/track`, a scheduled canvas that puts all N into an audience_sync step
- * (timed until the emulator holds every user), and users triggered at a steady 100/s. Progress goes
- * to stderr; the last three stdout lines are the JSON of the contract.
+ * `cohort bench` (spec §7): an emulator process and `cohort serve` on a fresh SQLite file (or
+ * PostgreSQL: bench-database.ts), N profiles through `POST /api/users/track`, a scheduled canvas that
+ * puts all N into an audience_sync step (timed until the emulator holds every user), users triggered
+ * at a steady 100/s, and the database's size on disk. Progress goes to stderr; the last four stdout
+ * lines are the JSON of the contract, each naming the database and the number of workers.
  */
 import { hash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { CohortError } from '../core/errors.ts';
 import type { StatsView } from '../emulator/stats.ts';
 import { createStore } from '../store/index.ts';
+import { openBenchDatabase, type BenchDatabase } from './bench-database.ts';
 import { runCohortOnce, startCohortProcess, type Child } from './processes.ts';
 
 export interface BenchOptions {
   users: number;
   /** Users triggered at 100/s in the latency scenario. */
   latencyUsers: number;
+  /** A postgres://… URL; undefined: a fresh SQLite file. */
+  database?: string;
+  /** Worker processes beside one `--role api` process; undefined: one `--role all` process. */
+  workers?: number;
   env: Record<string, string | undefined>;
   progress: (line: string) => void;
+  /** Aborting (ctrl-C) stops the processes, removes what the bench created and rejects. */
+  signal?: AbortSignal;
 }
 
 const ADVERTISER = '7000000000000000001';
@@ -32,32 +38,94 @@ export function benchUser(i: number): { external_id: string; email: string; phon
   return u;
 }
 
-export async function runBench(o: BenchOptions): Promise<Record<string, unknown>[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
-  const database = join(dir, 'cohort.db');
-  const children: Child[] = [];
-  const baseEnv = { ...o.env, COHORT_LOG_LEVEL: 'warn' };
-  try {
-    o.progress(`starting the TikTok emulator and cohort serve on ${database}`);
-    const emulator = startCohortProcess(['tiktok-emulator', '--port', '0'], baseEnv);
-    children.push(emulator);
-    const emulatorUrl = (await emulator.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-    const { api_key: key, workspace_id: workspaceId } = JSON.parse(await runCohortOnce(['workspaces', 'create', 'bench', '--database', database], baseEnv)) as { api_key: string; workspace_id: string };
-    const env = { ...baseEnv, COHORT_LOG_LEVEL: 'info', TIKTOK_APP_ID: 'cohort-local-app', TIKTOK_APP_SECRET: 'cohort-local-secret', TIKTOK_API_BASE: emulatorUrl, TIKTOK_AUTH_URL: `${emulatorUrl}/portal/auth`, COHORT_SECRET_KEY: 'cohort-bench-secret-key-0123456789abcdef' };
-    const cohort = startCohortProcess(['serve', '--port', '0', '--database', database], env);
-    children.push(cohort);
-    const url = (await cohort.waitFor(/cohort listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-    const api = apiClient(url, key);
-    const audienceId = await connect(api, emulatorUrl);
+/** A `cohort serve` process the bench started, named by its role (`all`, `api`, `worker-1`, …). */
+interface Cohort {
+  name: string;
+  child: Child;
+}
 
-    const ingest = await ingestUsers(api, o);
-    const sync = await syncEveryone(api, emulatorUrl, audienceId, cohort, o);
-    const latency = await latencyAt100(api, database, workspaceId, audienceId, o);
-    return [ingest, sync, latency];
-  } finally {
-    for (const c of children.reverse()) await c.stop();
-    rmSync(dir, { recursive: true, force: true });
+type Line = Record<string, unknown>;
+
+export async function runBench(o: BenchOptions): Promise<Line[]> {
+  // SQLite has no cross-process leadership (store/locks.ts: its one process always leads), so every
+  // worker process would run its own TikTok sender and together exceed the 50 requests/s budget.
+  if (o.workers !== undefined && o.workers > 1 && o.database === undefined) {
+    throw new CohortError('bench_workers_sqlite', '--workers above 1 needs PostgreSQL (--database postgres://…): on SQLite every worker process would send to TikTok on its own and together exceed the 50 requests/s budget');
   }
+  const db = await openBenchDatabase(o.database, o.env, o.progress);
+  const children: Child[] = [];
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      for (const c of [...children].reverse()) await c.stop();
+      await db.dispose();
+    })());
+  try {
+    const run = benchScenarios(o, db, children);
+    if (!o.signal) return await run;
+    // ctrl-C: stop waiting on the scenarios; the finally below stops the processes and removes the database.
+    const signal = o.signal;
+    const interrupted = new Promise<never>((_, reject) => {
+      const fail = () => reject(new CohortError('bench_interrupted', 'interrupted'));
+      if (signal.aborted) fail();
+      else signal.addEventListener('abort', fail, { once: true });
+    });
+    return await Promise.race([run, interrupted]);
+  } finally {
+    await cleanup();
+  }
+}
+
+async function benchScenarios(o: BenchOptions, db: BenchDatabase, children: Child[]): Promise<Line[]> {
+  const workers = o.workers ?? 1;
+  const tag = (scenario: string, rest: Line): Line => ({ scenario, database: db.kind, workers, ...rest });
+  const baseEnv = { ...o.env, COHORT_LOG_LEVEL: 'warn' };
+  const layout = o.workers === undefined ? 'one cohort serve (--role all)' : `cohort serve --role api and ${workers} × --role worker`;
+  o.progress(`starting the TikTok emulator and ${layout} on ${db.label}`);
+  const emulator = startCohortProcess(['tiktok-emulator', '--port', '0'], baseEnv);
+  children.push(emulator);
+  const emulatorUrl = (await emulator.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  const { api_key: key, workspace_id: workspaceId } = JSON.parse(await runCohortOnce(['workspaces', 'create', 'bench', '--database', db.url], baseEnv)) as { api_key: string; workspace_id: string };
+  const env = { ...baseEnv, COHORT_LOG_LEVEL: 'info', TIKTOK_APP_ID: 'cohort-local-app', TIKTOK_APP_SECRET: 'cohort-local-secret', TIKTOK_API_BASE: emulatorUrl, TIKTOK_AUTH_URL: `${emulatorUrl}/portal/auth`, COHORT_SECRET_KEY: 'cohort-bench-secret-key-0123456789abcdef' };
+  const serve = (role: string) => startCohortProcess(['serve', '--port', '0', '--database', db.url, '--role', role], env);
+  const cohorts: Cohort[] = o.workers === undefined ? [{ name: 'all', child: serve('all') }] : [{ name: 'api', child: serve('api') }];
+  children.push(cohorts[0]!.child);
+  const url = (await cohorts[0]!.child.waitFor(/cohort listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  for (let i = 1; o.workers !== undefined && i <= o.workers; i++) {
+    const child = serve('worker');
+    children.push(child);
+    cohorts.push({ name: `worker-${i}`, child });
+  }
+  // A worker process has no API; its log says when it runs.
+  await Promise.all(cohorts.slice(1).map((c) => c.child.waitFor(/"msg":"cohort started"/)));
+  const api = apiClient(url, key);
+  const audienceId = await connect(api, emulatorUrl);
+
+  const ingest = await ingestUsers(api, o);
+  const sync = await syncEveryone(api, emulatorUrl, audienceId, cohorts, o);
+  const latency = await latencyAt100(api, db.url, workspaceId, audienceId, o);
+  const storage = await storageOnDisk(db, o);
+  return [tag('ingest', ingest), tag('sync', sync), tag('latency', latency), tag('storage', storage)];
+}
+
+/**
+ * Bytes on disk once the size stops changing for 2 s (at most 30 s): the worker's retention pass and
+ * SQLite's WAL checkpoints get their chance, as the contract asks ("once retention has run").
+ */
+async function storageOnDisk(db: BenchDatabase, o: BenchOptions): Promise<Line> {
+  o.progress('storage: waiting until the database size stops changing (2 s, at most 30 s)');
+  const started = performance.now();
+  let bytes = await db.bytes();
+  let stableSince = performance.now();
+  while (performance.now() - stableSince < 2_000 && performance.now() - started < 30_000) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = await db.bytes();
+    if (now !== bytes) {
+      bytes = now;
+      stableSince = performance.now();
+    }
+  }
+  return { bytes, bytes_per_user: Math.round(bytes / o.users) };
 }
 
 type Api = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
@@ -81,7 +149,7 @@ async function connect(api: Api, emulatorUrl: string): Promise<string> {
   return (await api('POST', '/api/partners/tiktok/audiences', { advertiser_id: ADVERTISER, name: 'Bench' })).audience_id as string;
 }
 
-async function ingestUsers(api: Api, o: BenchOptions): Promise<Record<string, unknown>> {
+async function ingestUsers(api: Api, o: BenchOptions): Promise<Line> {
   const batch = 10_000;
   const started = performance.now();
   let next = 0;
@@ -100,11 +168,11 @@ async function ingestUsers(api: Api, o: BenchOptions): Promise<Record<string, un
   };
   await Promise.all([lane(), lane()]);
   const seconds = (performance.now() - started) / 1000;
-  return { scenario: 'ingest', users: o.users, seconds: round(seconds), users_per_sec: Math.round(o.users / seconds) };
+  return { users: o.users, seconds: round(seconds), users_per_sec: Math.round(o.users / seconds) };
 }
 
 
-async function syncEveryone(api: Api, emulatorUrl: string, audienceId: string, cohort: Child, o: BenchOptions): Promise<Record<string, unknown>> {
+async function syncEveryone(api: Api, emulatorUrl: string, audienceId: string, cohorts: readonly Cohort[], o: BenchOptions): Promise<Line> {
   const canvas = await api('POST', '/api/canvases', {
     name: 'Bench: everyone to TikTok', entry: { type: 'scheduled', at: null }, first_step: 'sync',
     steps: [{ id: 'sync', type: 'audience_sync', next: null, config: { partner: 'tiktok', advertiser_id: ADVERTISER, audience_id: audienceId, action: 'add', fields: ['email', 'phone', 'idfa', 'gaid'] } }],
@@ -128,8 +196,8 @@ async function syncEveryone(api: Api, emulatorUrl: string, audienceId: string, c
   const accepted = requests - (s.rate_limited - statsBefore.rate_limited);
   const baseline = sha256Baseline(o.users);
   const usersPerSec = o.users / seconds;
+  const rssByProcess = Object.fromEntries(cohorts.map((c) => [c.name, c.child.peakRssMb()]));
   return {
-    scenario: 'sync',
     users: o.users,
     seconds: round(seconds),
     users_per_sec: Math.round(usersPerSec),
@@ -137,7 +205,8 @@ async function syncEveryone(api: Api, emulatorUrl: string, audienceId: string, c
     mean_rows_per_request: Math.round((s.mapping_rows - statsBefore.mapping_rows) / Math.max(1, accepted)),
     max_requests_in_any_second: s.max_mapping_requests_in_any_second,
     rate_limited: s.rate_limited - statsBefore.rate_limited,
-    peak_rss_mb: cohort.peakRssMb(),
+    peak_rss_mb: Math.max(...Object.values(rssByProcess)),
+    peak_rss_mb_by_process: rssByProcess,
     sha256_baseline_users_per_sec: Math.round(baseline),
     ratio_to_sha256_baseline: round(usersPerSec / baseline),
     ratio_to_tiktok_ceiling: round(usersPerSec / TIKTOK_CEILING),
@@ -158,7 +227,7 @@ function sha256Baseline(n: number): number {
   return n / ((performance.now() - started) / 1000);
 }
 
-async function latencyAt100(api: Api, database: string, workspaceId: string, audienceId: string, o: BenchOptions): Promise<Record<string, unknown>> {
+async function latencyAt100(api: Api, database: string, workspaceId: string, audienceId: string, o: BenchOptions): Promise<Line> {
   const rate = 100;
   const canvas = await api('POST', '/api/canvases', {
     name: 'Bench: latency', entry: { type: 'api' }, first_step: 'sync',
@@ -184,7 +253,7 @@ async function latencyAt100(api: Api, database: string, workspaceId: string, aud
     }
     lags.sort((a, b) => a - b);
     const pct = (p: number) => lags[Math.min(lags.length - 1, Math.ceil((p / 100) * lags.length) - 1)] ?? null;
-    return { scenario: 'latency', rate_per_sec: rate, users: lags.length, p50_ms: pct(50), p99_ms: pct(99) };
+    return { rate_per_sec: rate, users: lags.length, p50_ms: pct(50), p99_ms: pct(99) };
   } finally {
     await store.close();
   }
