@@ -19,16 +19,19 @@ export function benchCommand(env: Env): Command {
         process.exit(1);
       }
       // ctrl-C (or SIGTERM) stops the processes and removes the bench's database before exiting; a second one exits at once.
-      const interrupt = new AbortController();
-      const onSignal = () => interrupt.abort();
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
       const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+      const interrupt = new AbortController();
+      const onSignal = () => {
+        progress('interrupted: stopping the processes and removing the bench database (a second ctrl-C exits at once and leaves them)');
+        interrupt.abort();
+      };
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
       try {
         const lines = await runBench({ users, latencyUsers, database: opts.database, workers, env: { ...env }, progress, signal: interrupt.signal });
         for (const line of lines) process.stdout.write(`${JSON.stringify(line)}\n`);
       } catch (error) {
         if (!interrupt.signal.aborted) throw error;
-        progress('interrupted: the processes are stopped and the bench database is removed');
+        progress('interrupted: done');
         process.exit(130);
       } finally {
         process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
