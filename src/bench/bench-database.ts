@@ -63,10 +63,11 @@ async function openPostgres(given: string, env: Record<string, string | undefine
     u.pathname = `/${encodeURIComponent(name)}`;
     return u.toString();
   };
-  const exists = named !== '' && (await withClient(withDatabase('postgres'), async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [named])).rowCount === 1));
-  if (exists) {
+  // The named database's relations, or null when it does not exist (asked of it directly: the user
+  // may reach it without reaching the server's `postgres` database).
+  const found = named === '' ? null : await withClient(withDatabase(named), userRelations, { missing: null });
+  if (found !== null) {
     const url = withDatabase(named);
-    const found = await withClient(url, userRelations);
     if (found.length > 0) {
       const shown = found.slice(0, 5).join(', ') + (found.length > 5 ? ', …' : '');
       throw new CohortError(
@@ -134,11 +135,14 @@ async function databaseSize(url: string): Promise<number> {
   return withClient(url, async (c) => Number((await c.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes')).rows[0]!.bytes));
 }
 
-async function withClient<T>(url: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
+/** `missing`: what to return when the database does not exist (otherwise that is an error too). */
+async function withClient<T, M = never>(url: string, f: (c: pg.Client) => Promise<T>, o?: { missing: M }): Promise<T | M> {
   const c = new pg.Client({ connectionString: url });
   try {
     await c.connect();
   } catch (error) {
+    await c.end().catch(() => undefined);
+    if (o && (error as { code?: string }).code === INVALID_CATALOG_NAME) return o.missing;
     throw new CohortError('database_unavailable', `cannot reach PostgreSQL at ${redact(url)}: ${error instanceof Error ? error.message : String(error)}`);
   }
   try {
@@ -147,6 +151,9 @@ async function withClient<T>(url: string, f: (c: pg.Client) => Promise<T>): Prom
     await c.end();
   }
 }
+
+/** SQLSTATE 3D000: the database named does not exist. */
+const INVALID_CATALOG_NAME = '3D000';
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
