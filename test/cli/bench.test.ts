@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { runCohort } from '../support/cli.ts';
+import { runCohort, startCohort } from '../support/cli.ts';
 import { ADMIN_POSTGRES_URL, freshPostgresDatabase, POSTGRES_REACHABLE } from '../support/databases.ts';
 
 type Line = Record<string, unknown>;
@@ -79,6 +79,27 @@ describe.skipIf(!POSTGRES_REACHABLE)('cohort bench on PostgreSQL', () => {
     // The database it created is gone afterwards.
     const name = /created the fresh database "(cohort_bench_[0-9a-f]+)"/.exec(r.stderr)?.[1];
     expect(name, r.stderr).toBeDefined();
+    expect(await query(server.toString().replace(/\/$/, '/postgres'), 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).toEqual([]);
+  });
+
+  it('on ctrl-C stops its processes, drops the database it created and exits 130', { timeout: 60_000 }, async () => {
+    const child = startCohort(['bench', '--users', '1000000', '--database', server.toString()]);
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.stdout!.resume();
+    const name = await new Promise<string>((resolve) => {
+      child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+        stderr += s;
+        const m = /created the fresh database "(cohort_bench_[0-9a-f]+)"/.exec(stderr);
+        if (m && stderr.includes('starting the TikTok emulator')) resolve(m[1]!);
+      });
+    });
+    // Let the emulator and cohort serve start and the ingest begin.
+    await new Promise((r) => setTimeout(r, 4_000));
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/interrupted/);
+    expect(stderr).toContain(`dropped the database "${name}"`);
     expect(await query(server.toString().replace(/\/$/, '/postgres'), 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).toEqual([]);
   });
 
