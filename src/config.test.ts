@@ -39,6 +39,20 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(4);
   });
 
+  it.each([
+    [undefined, 30 * 86_400_000],
+    ['0', 0],
+    ['12h', 12 * 3_600_000],
+    ['30d', 30 * 86_400_000],
+    ['90m', 90 * 60_000],
+  ])('COHORT_RETENTION=%s keeps finished history %i ms', (text, ms) => {
+    expect(loadConfig(text === undefined ? {} : { COHORT_RETENTION: text }).retentionMs).toBe(ms);
+  });
+
+  it.each(['forever', '-1d', '30', '1 week'])('COHORT_RETENTION=%s is refused, saying what is expected', (text) => {
+    expect(() => loadConfig({ COHORT_RETENTION: text })).toThrow(/COHORT_RETENTION: expected 0 or a duration like 12h or 30d/);
+  });
+
   it('reads COHORT_WEBHOOK_ALLOW_HOSTS into an allow list; unset, webhooks get no allowances', () => {
     expect(loadConfig({}).webhookAllowHosts).toEqual({ hosts: [], cidrs: [] });
     expect(loadConfig({ COHORT_WEBHOOK_ALLOW_HOSTS: '' }).webhookAllowHosts).toEqual({ hosts: [], cidrs: [] });

@@ -16,6 +16,15 @@ const duration = z.string().transform((text, ctx) => {
   }
   return ms;
 });
+/** A duration, or `0`: COHORT_RETENTION=0 keeps nothing once it is final. */
+const retention = z.string().transform((text, ctx) => {
+  const ms = /^\s*0\s*$/.test(text) ? 0 : parseDuration(text);
+  if (ms === null || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: `expected 0 or a duration like 12h or 30d, got "${text}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
 const port = z.coerce.number().int().min(0).max(65_535);
 const origin = z.url().transform((u) => u.replace(/\/+$/, ''));
 const allowHosts = z
@@ -37,6 +46,8 @@ const SETTINGS = {
   syncRetryWindowMs: ['COHORT_SYNC_RETRY_WINDOW', duration.default(13 * 3_600_000)],
   /** How long a worker holds claimed work before another may take it over (after a crash, the wait before resuming). */
   workerLeaseMs: ['COHORT_WORKER_LEASE', duration.default(60_000)],
+  /** How long finished entries and final sync history are kept before the worker prunes them (docs/retention.md); 0 = none once final. */
+  retentionMs: ['COHORT_RETENTION', retention.default(30 * 86_400_000)],
   /** Unlocks workspace- and audience-labelled series on GET /metrics for a scraper sending it as a bearer token (spec §9). */
   metricsToken: ['COHORT_METRICS_TOKEN', z.string().min(16, 'must be at least 16 characters').optional(), 'secret'],
   logLevel: ['COHORT_LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')],

@@ -15,7 +15,9 @@ import { CohortError } from './core/errors.ts';
 import { storeCanvasReader } from './engine/canvas-reader.ts';
 import { engineHooks } from './engine/events.ts';
 import { createWebhookSender, type WebhookSender } from './engine/webhook-sender.ts';
+import { createPruner } from './engine/retention.ts';
 import { createWorker, type Worker } from './engine/worker.ts';
+import { SESSION_IDLE_MS } from './members/service.ts';
 import { threadHasher } from './partners/tiktok/hash-pool.ts';
 import { createSyncRunner, type SyncRunner } from './sync/leader.ts';
 import { createSyncMetrics, type SyncMetrics } from './sync/metrics.ts';
@@ -148,7 +150,7 @@ export async function runServe(config: Config, role: Role): Promise<Server> {
     }
     // Stopped in reverse: the TikTok sender, then the webhook sender (its calls in flight end and their
     // users move on while the worker still runs), then the worker.
-    if (role === 'all' || role === 'worker') components.push(startWorker(runtime), startWebhooks(runtime), startSync(runtime));
+    if (role === 'all' || role === 'worker') components.push(startWorker(runtime), startWebhooks(runtime), startSync(runtime), startPruner(runtime));
     // The built-in TikTok emulator, when there are no credentials, started with the runtime
     // (tiktok-runtime.ts) and stops with runtime.close().
   } catch (error) {
@@ -203,6 +205,20 @@ function startWorker(runtime: Runtime): Component {
       await hasher.close();
     },
   };
+}
+
+/** Retention (engine/retention.ts): one worker process at a time prunes old history, every minute. */
+function startPruner(runtime: Runtime): Component {
+  const pruner = createPruner({
+    store: runtime.store,
+    clock: runtime.clock,
+    retentionMs: runtime.config.retentionMs,
+    sessionIdleMs: SESSION_IDLE_MS,
+    onError: (error) => runtime.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'retention pass failed; retrying'),
+    onPruned: (report) => runtime.logger.info(report, 'retention pruned'),
+  });
+  pruner.start();
+  return { name: 'retention', stop: () => pruner.stop() };
 }
 
 /** Webhook calls, outside every entry batch (engine/webhook-sender.ts): a slow receiver holds only its own calls. */

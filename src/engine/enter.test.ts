@@ -18,6 +18,8 @@ function canvas(reentry: { allowed: boolean; after_seconds: number }): CanvasSna
 const priors = (list: [number, boolean, number][]) => ({
   priorEntries: async (_canvasId: string, ids: readonly number[]) =>
     list.filter(([id]) => ids.includes(id)).map(([profileId, active, lastEnteredAt]) => ({ profileId, active, lastEnteredAt })),
+  hasEntryMarks: async () => false,
+  priorEntryMarks: async () => [],
 });
 
 type Item = { id: number; vip: boolean };

@@ -25,7 +25,7 @@ export async function enterUsers(tx: Queries, canvas: CanvasSnapshot, candidates
 }
 
 /** The candidates that may enter now: in the entry audience, once each, and allowed by the re-entry rule. */
-export function eligibleCandidates(q: Pick<Queries, 'priorEntries'>, canvas: CanvasSnapshot, candidates: readonly Candidate[], now: number): Promise<Candidate[]> {
+export function eligibleCandidates(q: Pick<Queries, 'priorEntries' | 'hasEntryMarks' | 'priorEntryMarks'>, canvas: CanvasSnapshot, candidates: readonly Candidate[], now: number): Promise<Candidate[]> {
   const audience = canvas.definition.audience;
   return eligible(q, canvas, candidates, (c) => c.profile.id, (c) => matches(audience, attributeReader(c.profile)), now);
 }
@@ -34,7 +34,7 @@ export function eligibleCandidates(q: Pick<Queries, 'priorEntries'>, canvas: Can
  * `eligibleCandidates` for any kind of item that names a profile (a launch may read only ids and
  * identifiers: launcher.ts). `inAudience` may be left out only when the canvas has no entry audience.
  */
-export async function eligible<T>(q: Pick<Queries, 'priorEntries'>, canvas: CanvasSnapshot, items: readonly T[], idOf: (t: T) => number, inAudience: ((t: T) => boolean) | null, now: number): Promise<T[]> {
+export async function eligible<T>(q: Pick<Queries, 'priorEntries' | 'hasEntryMarks' | 'priorEntryMarks'>, canvas: CanvasSnapshot, items: readonly T[], idOf: (t: T) => number, inAudience: ((t: T) => boolean) | null, now: number): Promise<T[]> {
   if (canvas.status !== 'active' || canvas.definition.first_step === null || items.length === 0) return [];
   if (!inAudience && canvas.definition.audience) throw new Error('the canvas has an entry audience: its items must be checked against it');
   // Once each: a launch's chunk comes in id order, so its ids are unique without a Map (10,000 a chunk).
@@ -60,6 +60,13 @@ export async function eligible<T>(q: Pick<Queries, 'priorEntries'>, canvas: Canv
   const refused = new Set<number>();
   for (const prior of await q.priorEntries(canvas.id, ids)) {
     if (prior.active || !allowed || now - prior.lastEnteredAt < after_seconds * 1000) refused.add(prior.profileId);
+  }
+  // Entries retention pruned (engine/retention.ts) count by their last entry time; a canvas none was
+  // pruned from costs one probe.
+  if ((!allowed || after_seconds > 0) && (await q.hasEntryMarks(canvas.id))) {
+    for (const mark of await q.priorEntryMarks(canvas.id, ids)) {
+      if (!allowed || now - mark.lastEnteredAt < after_seconds * 1000) refused.add(mark.profileId);
+    }
   }
   const all = kept ?? items.slice();
   return refused.size === 0 ? all : all.filter((t) => !refused.has(idOf(t)));

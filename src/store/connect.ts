@@ -99,6 +99,10 @@ function openSqlite(url: string, o: OpenOptions): Kysely<DB> {
   // 16 KiB pages for a new file (no effect on an existing one): a launch commits ~5 MB a chunk, and
   // a quarter of the pages means a quarter of the WAL writes (standalone, 1M users' rows: commits 2.2 → 0.4 s).
   sqlite.pragma('page_size = 16384');
+  // A new file gives the pages retention frees back (engine/retention.ts runs incremental_vacuum after
+  // pruning). Only before the first table: an existing file keeps its mode until one full VACUUM
+  // (docs/retention.md), which is never run here: it rewrites the whole file under the write lock.
+  sqlite.pragma('auto_vacuum = INCREMENTAL');
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes (kill -9), not power loss
   sqlite.pragma('busy_timeout = 10000');

@@ -14,6 +14,7 @@ import { memberQueries } from './queries/members.ts';
 import { syncQueries } from './queries/sync.ts';
 import { syncRequeueQueries } from './queries/sync-requeue.ts';
 import { profileQueries } from './queries/profiles.ts';
+import { retentionQueries } from './queries/retention.ts';
 import { userHistoryQueries } from './queries/user-history.ts';
 import { tiktokConnectionQueries } from './queries/tiktok-connections.ts';
 import { webhookOutboxQueries } from './queries/webhook-outbox.ts';
@@ -22,7 +23,7 @@ import type { DB } from './schema.ts';
 
 function queries(db: Kysely<DB>, dialect: Dialect): Queries {
   const ctx = { db, dialect };
-  return { ...workspaceQueries(ctx), ...apiKeyQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx), ...webhookOutboxQueries(ctx), ...memberQueries(ctx) };
+  return { ...workspaceQueries(ctx), ...apiKeyQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx), ...webhookOutboxQueries(ctx), ...memberQueries(ctx), ...retentionQueries(ctx) };
 }
 
 export async function createStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {
@@ -65,3 +66,4 @@ export type * from './journey-port.ts';
 export type * from './sync-port.ts';
 export type * from './webhook-port.ts';
 export type * from './member-port.ts';
+export type * from './retention-port.ts';

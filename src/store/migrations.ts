@@ -504,6 +504,38 @@ const m0014: Migration = {
   },
 };
 
+/**
+ * Retention (issue 18, engine/retention.ts): when the pruner deletes a user's finished entries into a
+ * canvas, the last time they entered it stays here, so a canvas without re-entry (the default) or
+ * with a wait still refuses them (engine/enter.ts). One narrow row per (canvas, user) ever pruned;
+ * SQLite: the primary key is the table.
+ *
+ * PostgreSQL: autovacuum starts on a table once 20% of its rows are dead (the default scale factor).
+ * The pruner and the settles delete steadily from these tables, and on a table of tens of millions of
+ * rows 20% is millions of dead rows: bloat, and a long vacuum when it finally runs. 2% (and 5% for
+ * the counters, updated in place) vacuums them in small, frequent passes; sync_payloads' rows live in
+ * its TOAST table, which has its own setting.
+ */
+function m0015(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      const t = db.schema
+        .createTable('entry_marks')
+        .addColumn('canvas_id', 'text', (c) => c.notNull())
+        .addColumn('profile_id', 'bigint', (c) => c.notNull())
+        .addColumn('last_entered_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('entry_marks_pk', ['canvas_id', 'profile_id']);
+      await (dialect === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t).execute();
+      if (dialect !== 'postgres') return;
+      for (const table of ['entries', 'sync_batches', 'sync_members', 'sync_payloads', 'sessions', 'sign_in_links', 'oauth_states']) {
+        await sql`alter table ${sql.table(table)} set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02)`.execute(db);
+      }
+      await sql`alter table sync_payloads set (toast.autovacuum_vacuum_scale_factor = 0.02)`.execute(db);
+      await sql`alter table step_counts set (autovacuum_vacuum_scale_factor = 0.05)`.execute(db);
+    },
+  };
+}
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -521,6 +553,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0012_oauth_state_browser': m0012,
       '0013_members_sessions': m0013,
       '0014_api_key_names_last_used': m0014,
+      '0015_retention': m0015(dialect),
     }),
   };
 }

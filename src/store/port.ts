@@ -10,6 +10,7 @@ import type { JourneyQueries } from './journey-port.ts';
 import type { MemberQueries } from './member-port.ts';
 import type { Leadership } from './locks.ts';
 import type { SyncQueries } from './sync-port.ts';
+import type { RetentionQueries } from './retention-port.ts';
 import type { WebhookOutboxQueries } from './webhook-port.ts';
 import type { Dialect } from './migrations.ts';
 
@@ -279,7 +280,7 @@ export interface TikTokConnectionQueries {
   pruneOAuthStates(now: number, limit: number): Promise<number>;
 }
 
-export interface Queries extends WorkspaceQueries, ApiKeyQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries, SyncQueries, TikTokConnectionQueries, WebhookOutboxQueries, MemberQueries {}
+export interface Queries extends WorkspaceQueries, ApiKeyQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries, SyncQueries, TikTokConnectionQueries, WebhookOutboxQueries, MemberQueries, RetentionQueries {}
 
 export interface Store extends Queries {
   readonly dialect: Dialect;

@@ -286,6 +286,13 @@ export interface OauthStatesTable {
   browser_hash: string | null;
 }
 
+/** A (canvas, user)'s last entry time once retention pruned its entries (migration 0015; re-entry rules read it). */
+export interface EntryMarksTable {
+  canvas_id: string;
+  profile_id: number;
+  last_entered_at: number;
+}
+
 export interface DB {
   tiktok_connections: TiktokConnectionsTable;
   tiktok_advertisers: TiktokAdvertisersTable;
@@ -300,6 +307,7 @@ export interface DB {
   canvases: CanvasesTable;
   canvas_versions: CanvasVersionsTable;
   entries: EntriesTable;
+  entry_marks: EntryMarksTable;
   launch_jobs: LaunchJobsTable;
   step_counts: StepCountsTable;
   sync_batches: SyncBatchesTable;

@@ -292,6 +292,8 @@ export function createSender(o: SenderOptions): Sender {
     const changed = await o.store.transaction(async (tx) => {
       const settled = (await tx.settleSyncBatches([...byId.keys()], outcome, reason, now)).map((c): BatchCount => ({ batch: byId.get(c.id)!, count: c.count }));
       await tx.addStepCounts(outcomeDeltas(stepTallies(queue, settled), outcome, reason, now));
+      // Their hashes are not needed any more once final (errored ones are kept for retry-errored).
+      if (outcome !== 'errored') await tx.deleteFinalSyncPayloads(settled.map((c) => c.batch.id));
       return settled;
     });
     const count = changed.reduce((sum, c) => sum + c.count, 0);

@@ -343,8 +343,10 @@ async function writeSyncBatches(ctx: QueryContext, batches: readonly BatchToWrit
   );
   const batchIds = ids.map((r) => Number(r.id));
   const members = batches.map((b) => Array.from({ length: b.size }, (_, i) => i)); // positions 0 … size − 1
-  // Every batch's payload, set-based like the batches (rows are batch indexes).
-  await insertRows(ctx, 'sync_payloads', SYNC_PAYLOAD_COLUMNS, members.map((_, k) => k), (k, p) => {
+  // Every pending batch's payload, set-based like the batches (rows are batch indexes). A batch
+  // written final (no usable identifier) is never sent: it gets none (retention, issue 18).
+  const sent = members.map((_, k) => k).filter((k) => batches[k]!.shared.outcome === 'pending');
+  await insertRows(ctx, 'sync_payloads', SYNC_PAYLOAD_COLUMNS, sent, (k, p) => {
     const b = batches[k]!;
     p.push(batchIds[k], buildPayload(members[k]!, b.shared.outcome === 'pending' ? b.shared.fields : [], (i) => b.profileId(i), (i) => b.hashes(i)));
   });
