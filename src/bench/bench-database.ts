@@ -21,6 +21,8 @@ export interface BenchDatabase {
   readonly label: string;
   /** The database's size on disk now, in bytes. */
   bytes(): Promise<number>;
+  /** Where those bytes are, for the progress output (SQLite: the file and its WAL). */
+  parts?(): string;
   /** Removes what the bench created; safe to call more than once (a failure and ctrl-C both call it). */
   dispose(): Promise<void>;
 }
@@ -48,6 +50,7 @@ function freshSqlite(): BenchDatabase {
     url: path,
     label: path,
     bytes: async () => size(path) + size(`${path}-wal`) + size(`${path}-shm`),
+    parts: () => `file ${size(path)} B, WAL ${size(`${path}-wal`)} B, shared memory ${size(`${path}-shm`)} B`,
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -7,6 +7,7 @@
  */
 import { hash } from 'node:crypto';
 import { CohortError } from '../core/errors.ts';
+import { parseDuration } from '../core/duration.ts';
 import type { StatsView } from '../emulator/stats.ts';
 import { createStore } from '../store/index.ts';
 import { openBenchDatabase, type BenchDatabase } from './bench-database.ts';
@@ -104,7 +105,7 @@ async function benchScenarios(o: BenchOptions, db: BenchDatabase, children: Chil
   const ingest = await ingestUsers(api, o);
   const sync = await syncEveryone(api, emulatorUrl, audienceId, cohorts, o);
   const latency = await latencyAt100(api, db.url, workspaceId, audienceId, o);
-  const storage = await storageOnDisk(db, o);
+  const storage = await storageOnDisk(db, o, cohorts);
   return [tag('ingest', ingest), tag('sync', sync), tag('latency', latency), tag('storage', storage)];
 }
 
@@ -112,7 +113,15 @@ async function benchScenarios(o: BenchOptions, db: BenchDatabase, children: Chil
  * Bytes on disk once the size stops changing for 2 s (at most 30 s): the worker's retention pass and
  * SQLite's WAL checkpoints get their chance, as the contract asks ("once retention has run").
  */
-async function storageOnDisk(db: BenchDatabase, o: BenchOptions): Promise<Line> {
+async function storageOnDisk(db: BenchDatabase, o: BenchOptions, cohorts: Cohort[]): Promise<Line> {
+  // COHORT_RETENTION=0 measures the smallest footprint: wait for the pruner's next pass (it runs every
+  // minute in the process that leads pruning) to take what the sync and latency scenarios left.
+  const retention = o.env.COHORT_RETENTION?.trim();
+  if (retention === '0' || (retention !== undefined && parseDuration(retention) === 0)) {
+    o.progress('storage: COHORT_RETENTION=0, waiting for the next retention pass (at most 90 s)');
+    const pruners = cohorts.filter((c) => c.name !== 'api');
+    await Promise.any(pruners.map((c) => c.child.waitForNext(/"msg":"retention pruned"/, 90_000)));
+  }
   o.progress('storage: waiting until the database size stops changing (2 s, at most 30 s)');
   const started = performance.now();
   let bytes = await db.bytes();
@@ -125,6 +134,7 @@ async function storageOnDisk(db: BenchDatabase, o: BenchOptions): Promise<Line> 
       stableSince = performance.now();
     }
   }
+  if (db.parts) o.progress(`storage: ${db.parts()}`);
   return { bytes, bytes_per_user: Math.round(bytes / o.users) };
 }
 

@@ -9,6 +9,8 @@ export interface Child {
   process: ChildProcess;
   /** Resolves with the first stdout match of `pattern` (earlier output included). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Like waitFor, but only in what the process prints from now on. */
+  waitForNext(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** The process's peak resident memory so far (Linux VmHWM), in MB. */
   peakRssMb(): number;
   stop(): Promise<void>;
@@ -24,31 +26,40 @@ export function startCohortProcess(args: readonly string[], env: Record<string, 
   const child = spawn(process.execPath, [...nodeFlags(env), BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const listeners = new Set<() => void>();
+  let printed = 0;
   child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    printed += c.length;
     out += c;
     if (out.length > 1_000_000) out = out.slice(-500_000);
     for (const l of listeners) l();
   });
   child.stderr!.resume();
+  const waitIn = (text: () => string, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const m = text().match(pattern);
+        if (m) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(m);
+        }
+      };
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`cohort ${args[0]}: no output matching ${pattern} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      listeners.add(check);
+      check();
+    });
   return {
     process: child,
     waitFor(pattern, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const m = out.match(pattern);
-          if (m) {
-            listeners.delete(check);
-            clearTimeout(timer);
-            resolve(m);
-          }
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`cohort ${args[0]}: no output matching ${pattern} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        listeners.add(check);
-        check();
-      });
+      return waitIn(() => out, pattern, timeoutMs);
+    },
+    waitForNext(pattern, timeoutMs = 60_000) {
+      // The buffer may be trimmed meanwhile: remember how much was printed, not where it stood.
+      const before = printed;
+      return waitIn(() => out.slice(Math.max(0, out.length - (printed - before))), pattern, timeoutMs);
     },
     peakRssMb() {
       try {

@@ -77,6 +77,7 @@ export function createPruner(o: PrunerOptions): Pruner {
       const credentials = await o.store.pruneExpiredCredentials({ now, idleBefore: now - o.sessionIdleMs, limit: batchRows });
       // Pages freed elsewhere (payloads deleted at settle) go back too, a few MB at a time.
       while (!stopping && (await o.store.reclaimSpace(VACUUM_PAGES)) > 0) await yieldNow();
+      if (!stopping && entries + syncHistory > 0) await o.store.truncateLog();
       const report = { entries, syncHistory, credentials };
       if (entries + syncHistory + credentials > 0) o.onPruned?.(report);
       return report;

@@ -53,4 +53,11 @@ export interface RetentionQueries {
    * (autovacuum). Outside a transaction.
    */
   reclaimSpace(pages: number): Promise<number>;
+  /**
+   * SQLite: checkpoints the WAL and truncates it to nothing. A WAL keeps the size of its biggest burst
+   * (25 MB after a 100,000-user launch, as much as the whole database) although its pages are free
+   * once checkpointed; after a pruning pass the bytes on disk should be the data's. PostgreSQL: nothing.
+   * Outside a transaction.
+   */
+  truncateLog(): Promise<void>;
 }

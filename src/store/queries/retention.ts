@@ -105,6 +105,10 @@ export function retentionQueries(ctx: QueryContext): RetentionQueries {
       const free = await sql<{ freelist_count: number }>`pragma freelist_count`.execute(db);
       return Number(free.rows[0]?.freelist_count ?? 0);
     },
+
+    async truncateLog() {
+      if (dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+    },
   };
 
   /** Keeps each (canvas, user)'s last entry time, then deletes the entries. */
