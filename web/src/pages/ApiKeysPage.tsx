@@ -5,9 +5,10 @@
  * asking it.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { api, seg } from '../api/client.ts';
 import type { ApiKey, NewApiKey } from '../api/types.ts';
+import { ConfirmAction } from '../components/ConfirmAction.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { RelativeTime } from '../components/RelativeTime.tsx';
 import { usePageTitle } from '../components/usePageTitle.ts';
@@ -134,13 +135,8 @@ function ApiKeysAdmin() {
 }
 
 function KeyRow({ apiKey, now, onRevoked }: { apiKey: ApiKey; now: number; onRevoked: () => void }) {
-  const [confirming, setConfirming] = useState(false);
-  const cancel = useRef<HTMLButtonElement>(null);
   const revoke = useMutation({ mutationFn: () => api<null>('DELETE', `/api/api-keys/${seg(apiKey.id)}`), onSuccess: onRevoked });
   const nameId = `api-key-${apiKey.id}`;
-  useEffect(() => {
-    if (confirming) cancel.current?.focus();
-  }, [confirming]);
   return (
     <tr>
       <td id={nameId} className="api-key-name">
@@ -151,32 +147,14 @@ function KeyRow({ apiKey, now, onRevoked }: { apiKey: ApiKey; now: number; onRev
       </td>
       <td>{apiKey.last_used_at ? <RelativeTime iso={apiKey.last_used_at} now={now} /> : 'Never'}</td>
       <td className="api-key-actions">
-        {confirming ? (
-          <div className="confirm-revoke">
-            <span>Revoke “{apiKey.name}”? Scripts using it are refused from their next request.</span>
-            <span className="row">
-              <button type="button" className="danger" onClick={() => revoke.mutate()} disabled={revoke.isPending}>
-                Confirm
-              </button>
-              <button
-                ref={cancel}
-                type="button"
-                className="secondary"
-                onClick={() => {
-                  setConfirming(false);
-                  revoke.reset();
-                }}
-              >
-                Cancel
-              </button>
-            </span>
-            <ErrorAlert error={revoke.error} prefix="Not revoked" />
-          </div>
-        ) : (
-          <button type="button" className="secondary" aria-describedby={nameId} onClick={() => setConfirming(true)}>
-            Revoke
-          </button>
-        )}
+        <ConfirmAction
+          label="Revoke"
+          question={`Revoke “${apiKey.name}”? Scripts using it are refused from their next request.`}
+          describedBy={nameId}
+          mutation={revoke}
+          failed="Not revoked"
+          className="confirm-revoke"
+        />
       </td>
     </tr>
   );

@@ -4,9 +4,10 @@
  * them the page says so without asking it.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { api, seg } from '../api/client.ts';
 import type { Invitation, Member } from '../api/types.ts';
+import { ConfirmAction } from '../components/ConfirmAction.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { usePageTitle } from '../components/usePageTitle.ts';
 import { can, useSignedIn } from '../session.tsx';
@@ -117,13 +118,8 @@ function MembersAdmin({ me }: { me: string }) {
 }
 
 function MemberRow({ member, isMe, onRemoved }: { member: Member; isMe: boolean; onRemoved: () => void }) {
-  const [confirming, setConfirming] = useState(false);
-  const cancel = useRef<HTMLButtonElement>(null);
   const remove = useMutation({ mutationFn: () => api<null>('DELETE', `/api/members/${seg(member.id)}`), onSuccess: onRemoved });
   const emailId = `member-${member.id}`;
-  useEffect(() => {
-    if (confirming) cancel.current?.focus();
-  }, [confirming]);
   return (
     <tr>
       <td id={emailId} className="member-email">
@@ -133,31 +129,8 @@ function MemberRow({ member, isMe, onRemoved }: { member: Member; isMe: boolean;
       <td>{ROLE_WORD[member.role]}</td>
       <td className="member-actions">
         {/* Not for yourself: removing your own membership would sign you out mid-page (another admin can). */}
-        {isMe ? null : confirming ? (
-          <div className="confirm-remove">
-            <span>Remove {member.email}? They are signed out at once.</span>
-            <span className="row">
-              <button type="button" className="danger" onClick={() => remove.mutate()} disabled={remove.isPending}>
-                Confirm
-              </button>
-              <button
-                ref={cancel}
-                type="button"
-                className="secondary"
-                onClick={() => {
-                  setConfirming(false);
-                  remove.reset();
-                }}
-              >
-                Cancel
-              </button>
-            </span>
-            <ErrorAlert error={remove.error} prefix="Not removed" />
-          </div>
-        ) : (
-          <button type="button" className="secondary" aria-describedby={emailId} onClick={() => setConfirming(true)}>
-            Remove
-          </button>
+        {isMe ? null : (
+          <ConfirmAction label="Remove" question={`Remove ${member.email}? They are signed out at once.`} describedBy={emailId} mutation={remove} failed="Not removed" className="confirm-remove" />
         )}
       </td>
     </tr>
