@@ -11,7 +11,7 @@
  * (canvas, user): the job's lease fences the chunk.
  */
 import type { Clock } from '../core/clock.ts';
-import type { Entry, EntryUpdate } from '../store/journey-port.ts';
+import type { Entry, EntryUpdate, LaunchJob } from '../store/journey-port.ts';
 import type { Queries, Store } from '../store/port.ts';
 import type { CanvasReader, CanvasSnapshot } from './canvas-reader.ts';
 import { arrivalCounts, eligible, eligibleCandidates, newEntry, type Candidate } from './enter.ts';
@@ -37,6 +37,7 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
   const leaseId = deps.newLeaseId();
   const job = await deps.store.claimDueLaunchJob({ now: deps.clock.now(), leaseMs: deps.leaseMs, leaseId });
   if (!job) return null;
+  if (!(await splitIfLarge(deps, job))) return 0;
   const defaultCountry = (await deps.store.getWorkspace(job.workspaceId))?.defaultCountry ?? null;
   let cursor = job.cursor;
   let total = 0;
@@ -50,16 +51,16 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
     if (canvas && canvas.status !== 'active' && canvas.status !== 'archived') return total;
     // Users enter the version that was launched, even if the canvas was edited since.
     const live = canvas && canvas.status === 'active' ? { ...canvas, ...(await launchedVersion(deps, job, canvas)) } : null;
-    let chunk: Chunk = live ? (ahead?.after === cursor ? ahead : await readChunk(deps, job.workspaceId, live, cursor, defaultCountry, now)) : { after: cursor, count: 0, lastId: null, ids: [], candidates: [], hashed: Promise.resolve(undefined) };
+    let chunk: Chunk = live ? (ahead?.after === cursor ? ahead : await readChunk(deps, job, live, cursor, defaultCountry, now)) : { after: cursor, count: 0, lastId: null, ids: [], candidates: [], hashed: Promise.resolve(undefined) };
     const done = chunk.count < deps.chunkSize;
     const nextCursor = chunk.lastId ?? cursor;
-    ahead = live && !done ? await readChunk(deps, job.workspaceId, live, nextCursor, defaultCountry, now) : null;
+    ahead = live && !done ? await readChunk(deps, job, live, nextCursor, defaultCountry, now) : null;
     let hashed = live ? await chunk.hashed : undefined;
     // Users of a first sync step that ends the canvas are written in bulk; anyone else one by one.
     const bulk = live && hashed ? await planBulk(deps, live, chunk, hashed, defaultCountry, now) : null;
     if (live && !bulk && chunk.candidates === null) {
       // Read without whole profiles for a bulk write that cannot be done after all: read them now.
-      chunk = await readProfiles(deps, job.workspaceId, live, cursor, defaultCountry, now);
+      chunk = await readProfiles(deps, job, live, cursor, defaultCountry, now);
       hashed = await chunk.hashed;
     }
     const candidates = chunk.candidates ?? [];
@@ -82,6 +83,34 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
 }
 
 class LeaseLost extends Error {}
+
+/** The profiles a job reads: its workspace's, up to its bound. */
+type JobRange = Pick<LaunchJob, 'workspaceId' | 'upto'>;
+
+/** Profiles per part of a split launch, at least: smaller launches stay one job (a split costs a few statements). */
+export const PROFILES_PER_PART = 100_000;
+/** Parts of one launch at most: more workers than this gain nothing on it. */
+const MAX_PARTS = 16;
+
+/**
+ * A launch job that has not started is split into parts of the workspace's profile ids, so several
+ * workers (`cohort serve --role worker`, each claiming with SKIP LOCKED on PostgreSQL) enter its users
+ * side by side; one worker simply runs the parts in turn. The parts are cut evenly in id space: ids
+ * are dense in the order profiles were created. Profiles created after the split fall to the last
+ * part, which has no bound, as they did to the single job. False when the job's lease was lost.
+ */
+async function splitIfLarge(deps: LauncherDeps, job: LaunchJob): Promise<boolean> {
+  if (job.cursor !== 0 || job.upto !== null || job.entered !== 0) return true; // started, or a part already
+  const span = await deps.store.profileSpan(job.workspaceId);
+  const parts = span ? Math.min(MAX_PARTS, Math.floor(span.count / PROFILES_PER_PART)) : 0;
+  if (!span || parts < 2) return true;
+  const width = (span.max - span.min + 1) / parts;
+  const bounds = Array.from({ length: parts - 1 }, (_, k) => span.min - 1 + Math.round(width * (k + 1)));
+  return deps.store.transaction((tx) => tx.splitLaunchJob(job.id, job.leaseId, bounds)).then((kept) => {
+    if (kept) job.upto = bounds[0]!;
+    return kept;
+  });
+}
 
 /** Writes each user's entry where their run ended, then what their steps did and every count. Returns users entered. */
 async function writeEach(tx: Queries, canvas: CanvasSnapshot, candidates: readonly Candidate[], outcomes: readonly Outcome[], now: number): Promise<number> {
@@ -202,21 +231,21 @@ interface Chunk {
  * to check, only those are read, as one JSON text the database writes (`listIdentifierRowsAfter`: no
  * object, array or string per user on this thread; the hash thread parses it); otherwise the whole profiles.
  */
-function readChunk(deps: LauncherDeps, workspaceId: string, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
+function readChunk(deps: LauncherDeps, job: JobRange, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
   const fields = bulkFields(canvas);
-  return deps.hasher && fields && !canvas.definition.audience ? readIdentifiers(deps, deps.hasher, workspaceId, canvas, fields, after, defaultCountry, now) : readProfiles(deps, workspaceId, canvas, after, defaultCountry, now);
+  return deps.hasher && fields && !canvas.definition.audience ? readIdentifiers(deps, deps.hasher, job, canvas, fields, after, defaultCountry, now) : readProfiles(deps, job, canvas, after, defaultCountry, now);
 }
 
-async function readIdentifiers(deps: LauncherDeps, hasher: IdentifierHasher, workspaceId: string, canvas: CanvasSnapshot, fields: readonly HashedField[], after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
-  const read = await deps.store.listIdentifierRowsAfter(workspaceId, after, deps.chunkSize);
+async function readIdentifiers(deps: LauncherDeps, hasher: IdentifierHasher, job: JobRange, canvas: CanvasSnapshot, fields: readonly HashedField[], after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
+  const read = await deps.store.listIdentifierRowsAfter(job.workspaceId, after, deps.chunkSize, job.upto);
   const ids = await eligible(deps.store, canvas, read.ids, (id) => id, null, now);
   const hashed = ids.length > 0 ? hasher.hashRows(keepIdentifierRows(read, ids), ids.length, fields, defaultCountry) : Promise.resolve(undefined);
   hashed.catch(() => undefined); // awaited later; a chunk dropped unread must not leave an unhandled rejection
   return { after, count: read.ids.length, lastId: read.ids.at(-1) ?? null, ids, candidates: null, hashed };
 }
 
-async function readProfiles(deps: LauncherDeps, workspaceId: string, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
-  const profiles = await deps.store.listProfilesAfter(workspaceId, after, deps.chunkSize);
+async function readProfiles(deps: LauncherDeps, job: JobRange, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {
+  const profiles = await deps.store.listProfilesAfter(job.workspaceId, after, deps.chunkSize, job.upto);
   const candidates = await eligibleCandidates(deps.store, canvas, profiles.map((profile) => ({ profile })), now);
   const first = canvas.definition.steps.find((s) => s.id === canvas.definition.first_step);
   const hashed = deps.hasher && first?.type === 'audience_sync' && candidates.length > 0 ? deps.hasher.hashMany(candidates.map((c) => c.profile), first.config.fields, defaultCountry) : Promise.resolve(undefined);

@@ -69,7 +69,11 @@ export interface LaunchJob {
   canvasId: string;
   version: number;
   runAt: number;
+  /** Profiles with id ≤ cursor were considered. */
   cursor: number;
+  /** The last profile id the job covers; null: no bound (the job is the launch's last or only part). */
+  upto: number | null;
+  entered: number;
   leaseId: string;
 }
 
@@ -161,6 +165,12 @@ export interface JourneyQueries {
   insertLaunchJob(job: { workspaceId: string; canvasId: string; version: number; runAt: number }): Promise<void>;
   claimDueLaunchJob(q: { now: number; leaseMs: number; leaseId: string }): Promise<LaunchJob | null>;
   /** Moves a claimed job's cursor (fenced by its lease); `done` finishes it. Returns false if the lease was lost. */
+  /**
+   * Splits a claimed job that has not started into parts at `bounds` (ascending profile ids, each
+   * above its cursor): the job keeps (cursor, bounds[0]], a new pending job each next range, the last
+   * one unbounded. False when the lease was lost (nothing written).
+   */
+  splitLaunchJob(id: number, leaseId: string, bounds: readonly number[]): Promise<boolean>;
   advanceLaunchJob(id: number, leaseId: string, p: { cursor: number; entered: number; done: boolean; leaseExpiresAt: number }): Promise<boolean>;
 
   /** Set-based; pending items join their sender queue (created on first use). Needs a transaction. */

@@ -97,13 +97,15 @@ export interface ProfileQueries {
   getProfilesByExternalIds(workspaceId: string, externalIds: readonly string[]): Promise<Profile[]>;
   /** Set-based. Missing ids are absent from the answer. */
   getProfilesByIds(workspaceId: string, ids: readonly number[]): Promise<Profile[]>;
-  /** Profiles with id > afterId in id order: the cursor for scheduled launches and exports. */
-  listProfilesAfter(workspaceId: string, afterId: number, limit: number): Promise<Profile[]>;
+  /** Profiles with afterId < id ≤ upTo (null or absent: no bound) in id order: the cursor for scheduled launches and exports. */
+  listProfilesAfter(workspaceId: string, afterId: number, limit: number, upTo?: number | null): Promise<Profile[]>;
   /**
    * `listProfilesAfter` with only what hashing reads, as the database writes it (core/identifier-rows.ts):
    * a launch whose users need no whole profile (launcher.ts) builds nothing per user. One statement.
    */
-  listIdentifierRowsAfter(workspaceId: string, afterId: number, limit: number): Promise<IdentifierRows>;
+  listIdentifierRowsAfter(workspaceId: string, afterId: number, limit: number, upTo?: number | null): Promise<IdentifierRows>;
+  /** The workspace's smallest and largest profile id and how many it has (null: none), for splitting a launch. */
+  profileSpan(workspaceId: string): Promise<{ min: number; max: number; count: number } | null>;
   /** Set-based. Events of unknown users are stored too (the profile is created by the caller first). */
   insertEvents(workspaceId: string, events: readonly NewEvent[], now: number): Promise<void>;
 }

@@ -142,6 +142,8 @@ export interface LaunchJobsTable {
   run_at: number;
   /** Profiles with id ≤ cursor have been considered; a crash resumes after it. */
   cursor: number;
+  /** The last profile id this job covers; null: no bound (migration 0016: a launch split across workers). */
+  upto: number | null;
   status: string;
   entered: number;
   lease_id: string | null;

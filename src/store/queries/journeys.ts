@@ -3,7 +3,7 @@ import type { HashedRow } from '../../core/digest-rows.ts';
 import type { Entry, EntryUpdate, JourneyQueries, NewEntry, NewSyncGroup, NewSyncItem, StepCountDelta, SyncItemShared } from '../journey-port.ts';
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
-import { chunks, insertRows, insertRowsReturningIds, inIds, largestId, rowsInIdRange, type QueryContext } from './context.ts';
+import { chunks, insertRows, insertRowsReturningIds, insertUnnest, inIds, largestId, rowsInIdRange, Same, type QueryContext } from './context.ts';
 import { buildPayload } from './sync-payload.ts';
 
 type EntryRow = Selectable<EntriesTable>;
@@ -29,20 +29,54 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
       };
       // entries_active_uq (migration 0003): one active entry per user and canvas, even across workers.
       // The predicate must be a literal: SQLite matches it against the index's WHERE clause textually.
-      return insertRowsReturningIds(ctx, 'entries', ENTRY_COLUMNS, rows, values, "on conflict (canvas_id, profile_id) where status = 'active' do nothing", { column: 'profile_id', of: (r) => r.profileId, answer: (id, profileId) => ({ id, profileId }) });
+      const tail = "on conflict (canvas_id, profile_id) where status = 'active' do nothing";
+      if (dialect === 'postgres') {
+        const col = <V>(pick: (r: NewEntry) => V): V[] => rows.map(pick);
+        const returned = await insertUnnest<{ id: number; profile_id: number }>(
+          ctx,
+          'entries',
+          [
+            ['workspace_id', 'text', col((r) => r.workspaceId)],
+            ['canvas_id', 'text', col((r) => r.canvasId)],
+            ['version', 'integer', col((r) => r.version)],
+            ['profile_id', 'bigint', col((r) => r.profileId)],
+            ['external_id', 'text', col((r) => r.externalId)],
+            ['step_id', 'text', col((r) => (r.state ? r.state.stepId : r.stepId))],
+            ['status', 'text', col((r) => (r.state ? r.state.status : 'active'))],
+            ['due_at', 'bigint', col((r) => (r.state ? r.state.dueAt : now))],
+            ['step_entered_at', 'bigint', col((r) => (r.state ? r.state.stepEnteredAt : now))],
+            ['entered_at', 'bigint', new Same(now)],
+            ['exited_at', 'bigint', col((r) => (r.state ? r.state.exitedAt : null))],
+            ['context', 'text', col((r) => (r.context === null ? null : JSON.stringify(r.context)))],
+            ['dispatch_id', 'text', col((r) => r.dispatchId)],
+            ['failure_reason', 'text', col((r) => r.state?.failureReason ?? null)],
+          ],
+          rows.length,
+          `${tail} returning id, profile_id`,
+        );
+        return returned.map((r) => ({ id: Number(r.id), profileId: Number(r.profile_id) }));
+      }
+      return insertRowsReturningIds(ctx, 'entries', ENTRY_COLUMNS, rows, values, tail, { column: 'profile_id', of: (r) => r.profileId, answer: (id, profileId) => ({ id, profileId }) });
     },
 
     async insertEntriesFromProfiles(p, now) {
       if (p.profileIds.length === 0) return [];
       const st = p.state;
-      // By the primary key: `+` keeps SQLite off the (workspace_id, external_id) index (profiles.ts).
-      const select = sql`select ${p.workspaceId}, ${p.canvasId}, ${p.version}, p.id, p.external_id, ${st.stepId}, ${st.status}, ${st.dueAt}, ${st.stepEnteredAt}, ${now}, ${st.exitedAt}, null, null, ${st.failureReason ?? null}
-        from profiles p where ${dialect === 'sqlite' ? sql`+p.workspace_id` : sql`p.workspace_id`} = ${p.workspaceId} and ${inIds(dialect, 'p.id', p.profileIds)} order by p.id`;
       const into = sql.raw(`insert into entries (${ENTRY_COLUMNS.join(', ')})`);
       if (dialect === 'postgres') {
-        const { rows } = await sql<{ id: number; profile_id: number }>`${into} ${select} returning id, profile_id`.execute(db);
+        // One primary-key probe per profile, whatever the statistics say: with `id = any(…)`, or a join,
+        // and none yet (a launch right after a bulk import) the planner hashed the workspace's profiles
+        // for every chunk (bench, 1M: ~600 ms a chunk of 10,000, most of the sync). `limit 1` keeps the
+        // LATERAL subquery from being pulled up into a join (it would be planned as one again).
+        const { rows } = await sql<{ id: number; profile_id: number }>`${into}
+          select ${p.workspaceId}, ${p.canvasId}, ${p.version}, p.id, p.external_id, ${st.stepId}, ${st.status}, ${st.dueAt}::bigint, ${st.stepEnteredAt}::bigint, ${now}::bigint, ${st.exitedAt}::bigint, null, null, ${st.failureReason ?? null}::text
+          from unnest(${[...p.profileIds]}::bigint[]) as x(id) cross join lateral (select id, external_id from profiles where id = x.id and workspace_id = ${p.workspaceId} limit 1) p
+          returning id, profile_id`.execute(db);
         return rows.map((r) => ({ id: Number(r.id), profileId: Number(r.profile_id) })).sort((a, b) => a.profileId - b.profileId);
       }
+      // By the primary key: `+` keeps SQLite off the (workspace_id, external_id) index (profiles.ts).
+      const select = sql`select ${p.workspaceId}, ${p.canvasId}, ${p.version}, p.id, p.external_id, ${st.stepId}, ${st.status}, ${st.dueAt}, ${st.stepEnteredAt}, ${now}, ${st.exitedAt}, null, null, ${st.failureReason ?? null}
+        from profiles p where +p.workspace_id = ${p.workspaceId} and ${inIds(dialect, 'p.id', p.profileIds)} order by p.id`;
       // SQLite inserts the SELECT's rows in its order, each above the largest id so far (no one else
       // writes inside this transaction): the ids follow the profiles' order (as insertRowsReturningIds).
       const before = await largestId(ctx, 'entries');
@@ -145,23 +179,38 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
     async insertLaunchJob(job) {
       await db
         .insertInto('launch_jobs')
-        .values({ workspace_id: job.workspaceId, canvas_id: job.canvasId, version: job.version, run_at: job.runAt, cursor: 0, status: 'pending', entered: 0, lease_id: null, lease_expires_at: null })
+        .values({ workspace_id: job.workspaceId, canvas_id: job.canvasId, version: job.version, run_at: job.runAt, cursor: 0, upto: null, status: 'pending', entered: 0, lease_id: null, lease_expires_at: null })
         .execute();
     },
 
     async claimDueLaunchJob({ now, leaseMs, leaseId }) {
-      const { rows } = await sql<{ id: number; workspace_id: string; canvas_id: string; version: number; run_at: number; cursor: number }>`
+      const { rows } = await sql<{ id: number; workspace_id: string; canvas_id: string; version: number; run_at: number; cursor: number; upto: number | null; entered: number }>`
         update launch_jobs set lease_id = ${leaseId}, lease_expires_at = ${now + leaseMs}
         where id in (
           select id from launch_jobs
           where status = 'pending' and run_at <= ${now} and (lease_expires_at is null or lease_expires_at < ${now})
-          order by run_at limit 1${skipLocked}
+          order by run_at, id limit 1${skipLocked}
         )
-        returning id, workspace_id, canvas_id, version, run_at, cursor`.execute(db);
+        returning id, workspace_id, canvas_id, version, run_at, cursor, upto, entered`.execute(db);
       const r = rows[0];
       return r
-        ? { id: Number(r.id), workspaceId: r.workspace_id, canvasId: r.canvas_id, version: Number(r.version), runAt: Number(r.run_at), cursor: Number(r.cursor), leaseId }
+        ? { id: Number(r.id), workspaceId: r.workspace_id, canvasId: r.canvas_id, version: Number(r.version), runAt: Number(r.run_at), cursor: Number(r.cursor), upto: r.upto === null ? null : Number(r.upto), entered: Number(r.entered), leaseId }
         : null;
+    },
+
+    async splitLaunchJob(id, leaseId, bounds) {
+      if (bounds.length === 0) return true;
+      // Fenced by the lease (the row stays locked to the end of the caller's transaction).
+      const { rows } = await sql<{ workspace_id: string; canvas_id: string; version: number; run_at: number }>`
+        update launch_jobs set upto = ${bounds[0]!} where id = ${id} and lease_id = ${leaseId} and upto is null
+        returning workspace_id, canvas_id, version, run_at`.execute(db);
+      const job = rows[0];
+      if (!job) return false;
+      await db
+        .insertInto('launch_jobs')
+        .values(bounds.map((from, k) => ({ workspace_id: job.workspace_id, canvas_id: job.canvas_id, version: Number(job.version), run_at: Number(job.run_at), cursor: from, upto: bounds[k + 1] ?? null, status: 'pending', entered: 0, lease_id: null, lease_expires_at: null })))
+        .execute();
+      return true;
     },
 
     async advanceLaunchJob(id, leaseId, p) {
@@ -189,7 +238,9 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
     },
 
     async addStepCounts(deltas) {
-      const merged = mergeDeltas(deltas);
+      // In one order for every writer: two workers' launch chunks add to the same counters, and rows
+      // locked in different orders by two transactions would deadlock on PostgreSQL.
+      const merged = mergeDeltas(deltas).sort(byCounter);
       for (const part of chunks(merged)) {
         await db
           .insertInto('step_counts')
@@ -351,6 +402,30 @@ async function writeSyncBatches(ctx: QueryContext, batches: readonly BatchToWrit
     p.push(batchIds[k], buildPayload(members[k]!, b.shared.outcome === 'pending' ? b.shared.fields : [], (i) => b.profileId(i), (i) => b.hashes(i)));
   });
   // A batch's members in position order, straight into the statements' parameters.
+  if (ctx.dialect === 'postgres') {
+    // All the batches' members in one statement, one array a column (context.ts insertUnnest).
+    const total = batches.reduce((n, b) => n + b.size, 0);
+    const batch = new Array<number>(total);
+    const position = new Array<number>(total);
+    const profile = new Array<number>(total);
+    const entry = new Array<number>(total);
+    let at = 0;
+    batches.forEach((b, k) => {
+      for (let i = 0; i < b.size; i++, at++) {
+        batch[at] = batchIds[k]!;
+        position[at] = i;
+        profile[at] = b.profileId(i);
+        entry[at] = b.entryId(i);
+      }
+    });
+    await insertUnnest(ctx, 'sync_members', [
+      ['batch_id', 'bigint', batch],
+      ['position', 'integer', position],
+      ['profile_id', 'bigint', profile],
+      ['entry_id', 'bigint', entry],
+    ], total);
+    return;
+  }
   for (let k = 0; k < batches.length; k++) {
     const b = batches[k]!;
     await insertRows(ctx, 'sync_members', SYNC_MEMBER_COLUMNS, members[k]!, (i, p) => void p.push(batchIds[k], i, b.profileId(i), b.entryId(i)));
@@ -379,6 +454,9 @@ async function queueIds(db: QueryContext['db'], rows: readonly SyncItemShared[],
   }
   return ids;
 }
+
+const byCounter = (a: StepCountDelta, b: StepCountDelta): number =>
+  a.canvasId.localeCompare(b.canvasId) || a.stepId.localeCompare(b.stepId) || a.metric.localeCompare(b.metric) || (a.reason ?? '').localeCompare(b.reason ?? '') || a.minute - b.minute;
 
 /**
  * Sums deltas of the same (canvas, step, metric, reason, minute). A launch batch carries a few deltas
