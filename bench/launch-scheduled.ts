@@ -18,7 +18,7 @@ import { threadHasher } from '../src/partners/tiktok/hash-pool.ts';
 import { createStore } from '../src/store/index.ts';
 import type { ProfilePatch } from '../src/store/port.ts';
 
-const { values } = parseArgs({ options: { users: { type: 'string', default: '1000000' }, database: { type: 'string' } } });
+const { values } = parseArgs({ options: { users: { type: 'string', default: '1000000' }, database: { type: 'string' }, runners: { type: 'string', default: '1' } } });
 const N = Number(values.users);
 const dir = values.database ? null : mkdtempSync(join(tmpdir(), 'cohort-launch-'));
 const databaseUrl = values.database ?? join(dir!, 'cohort.db');
@@ -32,7 +32,8 @@ const store = await createStore(databaseUrl);
 const clock = systemClock();
 const canvases = storeCanvasReader(store);
 const hasher = threadHasher(); // as `cohort serve` does (src/main.ts)
-const worker = createWorker({ store, canvases, clock, hasher });
+const workers = Array.from({ length: Number(values.runners) }, () => createWorker({ store, canvases, clock, hasher }));
+const worker = { start: () => workers.forEach((w) => w.start()), stop: () => Promise.all(workers.map((w) => w.stop())), wake: () => workers.forEach((w) => w.wake()) };
 const app = await buildApi({
   deps: { store, clock, engine: engineHooks(), journeys: { canvases, wake: () => worker.wake() }, tiktokLaunchContext: async () => ({ status: 'connected', advertiserIds: [ADVERTISER] }) },
 });

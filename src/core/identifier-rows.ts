@@ -14,6 +14,8 @@ export interface IdentifierRows {
   ids: number[];
   /** JSON: IdentifierRow[], one per id. */
   rows: string;
+  /** Each id's external id, where the store reads them with the identifiers (PostgreSQL: the entries are then written without a probe of profiles). */
+  externalIds?: string[];
 }
 
 /** A profile's identifiers, by name. */

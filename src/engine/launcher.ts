@@ -182,7 +182,7 @@ async function planBulk(deps: LauncherDeps, canvas: CanvasSnapshot, chunk: Chunk
 async function writeBulk(tx: Queries, canvas: CanvasSnapshot, chunk: Chunk, hashed: DigestTable, plan: BulkPlan, now: number): Promise<number> {
   const { ids } = chunk;
   const state = (plan.runOf[0] ?? plan.runOf[1])!.update;
-  const inserted = await tx.insertEntriesFromProfiles({ workspaceId: canvas.workspaceId, canvasId: canvas.id, version: canvas.version, profileIds: ids, state }, now);
+  const inserted = await tx.insertEntriesFromProfiles({ workspaceId: canvas.workspaceId, canvasId: canvas.id, version: canvas.version, profileIds: ids, ...(chunk.externalIds ? { externalIds: chunk.externalIds } : {}), state }, now);
   // The chunk is in profile id order, as the answer is; a profile deleted meanwhile has no entry.
   const entryIdOf = inserted.length === ids.length ? null : new Map(inserted.map((e) => [e.profileId, e.id]));
   // Per kind, its users as one group: ids only, no object per user.
@@ -220,6 +220,8 @@ interface Chunk {
   lastId: number | null;
   /** Who may enter now, in id order. */
   ids: readonly number[];
+  /** Their external ids, when read with the identifiers (see IdentifierRows). */
+  externalIds?: readonly string[];
   /** Their whole profiles; null when only their identifiers were read (a bulk write needs no more). */
   candidates: Candidate[] | null;
   /** Their identifiers for a first audience_sync step, hashed off this thread (undefined: the step hashes). */
@@ -241,7 +243,20 @@ async function readIdentifiers(deps: LauncherDeps, hasher: IdentifierHasher, job
   const ids = await eligible(deps.store, canvas, read.ids, (id) => id, null, now);
   const hashed = ids.length > 0 ? hasher.hashRows(keepIdentifierRows(read, ids), ids.length, fields, defaultCountry) : Promise.resolve(undefined);
   hashed.catch(() => undefined); // awaited later; a chunk dropped unread must not leave an unhandled rejection
-  return { after, count: read.ids.length, lastId: read.ids.at(-1) ?? null, ids, candidates: null, hashed };
+  const externalIds = read.externalIds && keptExternalIds(read.ids, read.externalIds, ids);
+  return { after, count: read.ids.length, lastId: read.ids.at(-1) ?? null, ids, ...(externalIds ? { externalIds } : {}), candidates: null, hashed };
+}
+
+/** The external ids of `kept`, a subsequence of `ids` (both in id order). */
+function keptExternalIds(ids: readonly number[], externalIds: readonly string[], kept: readonly number[]): readonly string[] {
+  if (kept.length === ids.length) return externalIds;
+  const out: string[] = [];
+  for (let i = 0, k = 0; i < ids.length && k < kept.length; i++) {
+    if (ids[i] !== kept[k]) continue;
+    out.push(externalIds[i]!);
+    k++;
+  }
+  return out;
 }
 
 async function readProfiles(deps: LauncherDeps, job: JobRange, canvas: CanvasSnapshot, after: number, defaultCountry: string | null, now: number): Promise<Chunk> {

@@ -146,10 +146,11 @@ export interface JourneyQueries {
   /**
    * One entry per given profile of the workspace, all in one `state`, written from the profiles table
    * (INSERT … SELECT: nothing bound per user). For users who may enter (enter.ts) and who end the
-   * chunk in the same state. A profile deleted meanwhile gets none. Returns (id, profile) in profile id
+   * chunk in the same state. `externalIds` (each profile's, when the caller read them) spare PostgreSQL
+   * a probe of profiles per user. A profile deleted meanwhile gets none. Returns (id, profile) in profile id
    * order. Needs a transaction.
    */
-  insertEntriesFromProfiles(p: { workspaceId: string; canvasId: string; version: number; profileIds: readonly number[]; state: Omit<EntryUpdate, 'id'> }, now: number): Promise<{ id: number; profileId: number }[]>;
+  insertEntriesFromProfiles(p: { workspaceId: string; canvasId: string; version: number; profileIds: readonly number[]; externalIds?: readonly string[]; state: Omit<EntryUpdate, 'id'> }, now: number): Promise<{ id: number; profileId: number }[]>;
   /** Each given profile's last entry into the canvas, if any. Set-based. */
   priorEntries(canvasId: string, profileIds: readonly number[]): Promise<PriorEntry[]>;
   /** Claims up to `limit` due active entries, oldest due first, under a fresh lease. Postgres: SKIP LOCKED. */

@@ -141,12 +141,13 @@ export function profileQueries(ctx: QueryContext): ProfileQueries {
     },
     async listIdentifierRowsAfter(workspaceId, afterId, limit, upTo = null) {
       // Two values, whatever the number of profiles: the database writes the JSON (core/identifier-rows.ts).
-      const chunk = sql`(select id, email, phone, idfa, gaid, country from profiles where ${byIdFirst} = ${workspaceId} and id > ${afterId}${below(upTo)} order by id limit ${limit}) c`;
+      const chunk = sql`(select id, ${dialect === 'postgres' ? sql`external_id, ` : sql``}email, phone, idfa, gaid, country from profiles where ${byIdFirst} = ${workspaceId} and id > ${afterId}${below(upTo)} order by id limit ${limit}) c`;
       const { rows } = await (dialect === 'sqlite'
-        ? sql<{ ids: string; rows: string }>`select json_group_array(id order by id) as ids, json_group_array(json_array(email, phone, idfa, gaid, country) order by id) as rows from ${chunk}`
-        : sql<{ ids: string; rows: string }>`select coalesce(json_agg(id order by id), '[]')::text as ids, coalesce(json_agg(json_build_array(email, phone, idfa, gaid, country) order by id), '[]')::text as rows from ${chunk}`
+        ? sql<{ ids: string; rows: string; external_ids?: string }>`select json_group_array(id order by id) as ids, json_group_array(json_array(email, phone, idfa, gaid, country) order by id) as rows from ${chunk}`
+        : sql<{ ids: string; rows: string; external_ids: string }>`select coalesce(json_agg(id order by id), '[]')::text as ids, coalesce(json_agg(json_build_array(email, phone, idfa, gaid, country) order by id), '[]')::text as rows, coalesce(json_agg(external_id order by id), '[]')::text as external_ids from ${chunk}`
       ).execute(db);
-      return { ids: JSON.parse(rows[0]!.ids) as number[], rows: rows[0]!.rows };
+      const r = rows[0]!;
+      return { ids: JSON.parse(r.ids) as number[], rows: r.rows, ...(r.external_ids !== undefined ? { externalIds: JSON.parse(r.external_ids) as string[] } : {}) };
     },
     async profileSpan(workspaceId) {
       const r = await db.selectFrom('profiles').select((eb) => [eb.fn.min('id').as('min'), eb.fn.max('id').as('max'), eb.fn.countAll().as('count')]).where('workspace_id', '=', workspaceId).executeTakeFirst();
