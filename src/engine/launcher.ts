@@ -28,6 +28,8 @@ export interface LauncherDeps {
   hasher?: IdentifierHasher;
   /** Profiles per transaction. */
   chunkSize: number;
+  /** Profiles per part of a split launch at least (default PROFILES_PER_PART). */
+  profilesPerPart?: number;
   leaseMs: number;
   newLeaseId(): string;
 }
@@ -102,7 +104,7 @@ const MAX_PARTS = 16;
 async function splitIfLarge(deps: LauncherDeps, job: LaunchJob): Promise<boolean> {
   if (job.cursor !== 0 || job.upto !== null || job.entered !== 0) return true; // started, or a part already
   const span = await deps.store.profileSpan(job.workspaceId);
-  const parts = span ? Math.min(MAX_PARTS, Math.floor(span.count / PROFILES_PER_PART)) : 0;
+  const parts = span ? Math.min(MAX_PARTS, Math.floor(span.count / (deps.profilesPerPart ?? PROFILES_PER_PART))) : 0;
   if (!span || parts < 2) return true;
   const width = (span.max - span.min + 1) / parts;
   const bounds = Array.from({ length: parts - 1 }, (_, k) => span.min - 1 + Math.round(width * (k + 1)));

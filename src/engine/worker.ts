@@ -22,6 +22,8 @@ export interface WorkerOptions {
   batchSize?: number;
   /** Profiles entered per launch transaction. */
   launchChunk?: number;
+  /** Profiles per part of a split launch at least (launcher.ts PROFILES_PER_PART; tests use small parts). */
+  launchPart?: number;
   /** How long a claim is held before another worker may take it over. */
   leaseMs?: number;
   /** Sleep between empty polls. */
@@ -53,7 +55,7 @@ export function createWorker(o: WorkerOptions): Worker {
     let work = 0;
     // A launch job that fails is reported and tried again when its lease runs out; the entries of
     // every other canvas and workspace go on meanwhile.
-    const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, hasher: o.hasher, chunkSize: o.launchChunk ?? 10_000, leaseMs, newLeaseId: randomUUID }, () => o.afterBatch?.()).catch((error: unknown) => {
+    const launched = await runDueLaunchJob({ store: o.store, canvases: o.canvases, clock: o.clock, hasher: o.hasher, chunkSize: o.launchChunk ?? 10_000, ...(o.launchPart ? { profilesPerPart: o.launchPart } : {}), leaseMs, newLeaseId: randomUUID }, () => o.afterBatch?.()).catch((error: unknown) => {
       o.onError?.(error);
       return null;
     });

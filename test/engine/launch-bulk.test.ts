@@ -65,7 +65,12 @@ describeEachStore('launch in bulk', ({ store, url }) => {
     }
     expect((await h.call(ws.key, 'POST', `/api/canvases/${created.body.id}/launch`)).status).toBe(200);
     await h.worker.drain();
+    // 2,500 profiles in parts of 1,000 at least (engineHarness): the launch ran as two jobs, side by
+    // side on several workers or in turn on one, and between them entered every user once.
+    const jobs = await store().listCanvasLaunchJobs(ws.id, created.body.id as string);
+    expect(jobs.map((j) => j.status)).toEqual(['done', 'done']);
     const a = await h.call(ws.key, 'GET', `/api/canvases/${created.body.id}/analytics`);
+    expect(jobs.reduce((n, j) => n + j.entered, 0)).toBe((a.body.steps as Record<string, number>[])[0]!.entered);
     return { workspaceId: ws.id, canvasId: created.body.id as string, sync: (a.body.steps as Record<string, number>[])[0]! };
   }
 

@@ -54,7 +54,7 @@ export async function engineHarness(store: Store, o: EngineHarnessOptions = {}):
     tiktokLaunchContext: async () => CONNECTED,
     webhookTargetCheck: (url) => guard.check(url),
   });
-  const worker = createWorker({ store, canvases, clock: api.clock, batchSize: 500, launchChunk: 1_000, ...(o.hasher ? { hasher: o.hasher } : {}), afterBatch: () => ref.webhooks?.wake() });
+  const worker = createWorker({ store, canvases, clock: api.clock, batchSize: 500, launchChunk: 1_000, launchPart: 1_000, ...(o.hasher ? { hasher: o.hasher } : {}), afterBatch: () => ref.webhooks?.wake() });
   const webhooks = createWebhookSender({ store, canvases, clock: api.clock, http: o.http ?? ((req) => guard.http(req)), afterSettle: () => worker.wake(), ...o.webhooks });
   ref.worker = worker;
   ref.webhooks = webhooks;
