@@ -43,8 +43,9 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
   const defaultCountry = (await deps.store.getWorkspace(job.workspaceId))?.defaultCountry ?? null;
   let cursor = job.cursor;
   let total = 0;
-  // The next chunk, read and being hashed (on the hasher's thread) while this one runs and commits.
-  let ahead: Chunk | null = null;
+  // The next chunk, being read (on another connection, on PostgreSQL) and hashed (on the hasher's
+  // thread) while this one runs and commits.
+  let ahead: Promise<Chunk> | null = null;
   for (;;) {
     const now = deps.clock.now();
     const canvas = await deps.canvases.getCanvasSnapshot(job.workspaceId, job.canvasId);
@@ -53,10 +54,12 @@ export async function runDueLaunchJob(deps: LauncherDeps, onProgress?: () => voi
     if (canvas && canvas.status !== 'active' && canvas.status !== 'archived') return total;
     // Users enter the version that was launched, even if the canvas was edited since.
     const live = canvas && canvas.status === 'active' ? { ...canvas, ...(await launchedVersion(deps, job, canvas)) } : null;
-    let chunk: Chunk = live ? (ahead?.after === cursor ? ahead : await readChunk(deps, job, live, cursor, defaultCountry, now)) : { after: cursor, count: 0, lastId: null, ids: [], candidates: [], hashed: Promise.resolve(undefined) };
+    const read = ahead && (await ahead);
+    let chunk: Chunk = live ? (read?.after === cursor ? read : await readChunk(deps, job, live, cursor, defaultCountry, now)) : { after: cursor, count: 0, lastId: null, ids: [], candidates: [], hashed: Promise.resolve(undefined) };
     const done = chunk.count < deps.chunkSize;
     const nextCursor = chunk.lastId ?? cursor;
-    ahead = live && !done ? await readChunk(deps, job, live, nextCursor, defaultCountry, now) : null;
+    ahead = live && !done ? readChunk(deps, job, live, nextCursor, defaultCountry, now) : null;
+    ahead?.catch(() => undefined); // awaited next turn; a read dropped by a return must not leave an unhandled rejection
     let hashed = live ? await chunk.hashed : undefined;
     // Users of a first sync step that ends the canvas are written in bulk; anyone else one by one.
     const bulk = live && hashed ? await planBulk(deps, live, chunk, hashed, defaultCountry, now) : null;
@@ -89,8 +92,11 @@ class LeaseLost extends Error {}
 /** The profiles a job reads: its workspace's, up to its bound. */
 type JobRange = Pick<LaunchJob, 'workspaceId' | 'upto'>;
 
-/** Profiles per part of a split launch, at least: smaller launches stay one job (a split costs a few statements). */
-export const PROFILES_PER_PART = 100_000;
+/**
+ * Profiles per part of a split launch, at least: smaller launches stay one job. Each part starts without
+ * a chunk read ahead (~0.1 s on PostgreSQL), so parts are few: a 1M launch is 4, two for each of two workers.
+ */
+export const PROFILES_PER_PART = 250_000;
 /** Parts of one launch at most: more workers than this gain nothing on it. */
 const MAX_PARTS = 16;
 
@@ -104,7 +110,9 @@ const MAX_PARTS = 16;
 async function splitIfLarge(deps: LauncherDeps, job: LaunchJob): Promise<boolean> {
   if (job.cursor !== 0 || job.upto !== null || job.entered !== 0) return true; // started, or a part already
   const span = await deps.store.profileSpan(job.workspaceId);
-  const parts = span ? Math.min(MAX_PARTS, Math.floor(span.count / (deps.profilesPerPart ?? PROFILES_PER_PART))) : 0;
+  // Sized by the id span, not a count (a count read the whole workspace): where other workspaces'
+  // profiles are interleaved, parts hold fewer profiles than PROFILES_PER_PART, which only costs statements.
+  const parts = span ? Math.min(MAX_PARTS, Math.floor((span.max - span.min + 1) / (deps.profilesPerPart ?? PROFILES_PER_PART))) : 0;
   if (!span || parts < 2) return true;
   const width = (span.max - span.min + 1) / parts;
   const bounds = Array.from({ length: parts - 1 }, (_, k) => span.min - 1 + Math.round(width * (k + 1)));

@@ -9,12 +9,15 @@ import pg from 'pg';
 import { CohortError } from '../core/errors.ts';
 import { prepareSqliteFile, tightenSqliteFiles, type Warn } from './file-mode.ts';
 import { migrationProvider, type Dialect } from './migrations.ts';
+import { poolCopyOut, type CopyOut } from './pg-copy.ts';
 import { NAMED_PARAMETERS_LAST, NamedParameters, ROWS_AS_ARRAYS } from './queries/context.ts';
 import type { DB } from './schema.ts';
 
 export interface Opened {
   db: Kysely<DB>;
   dialect: Dialect;
+  /** PostgreSQL: binary COPY out, for reads of large bytea values (pg-copy.ts). */
+  copyOut?: CopyOut;
 }
 
 export interface OpenOptions {
@@ -117,7 +120,7 @@ function openSqlite(url: string, o: OpenOptions): Kysely<DB> {
   return new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
-function openPostgres(url: string): Kysely<DB> {
+function openPostgres(url: string): { db: Kysely<DB>; copyOut: CopyOut } {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -128,18 +131,18 @@ function openPostgres(url: string): Kysely<DB> {
   // the pool drops it and the next query gets a fresh one; the query that was running fails normally.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), copyOut: poolCopyOut(pool) };
 }
 
 /** Opens and migrates. Throws CohortError('database_unavailable') with the reason when it cannot. */
 export async function openDatabase(url: string, o: OpenOptions = {}): Promise<Opened> {
   const dialect: Dialect = isPostgresUrl(url) ? 'postgres' : 'sqlite';
-  const db = dialect === 'postgres' ? openPostgres(url) : openSqlite(url, o);
+  const { db, copyOut } = dialect === 'postgres' ? openPostgres(url) : { db: openSqlite(url, o), copyOut: undefined };
   const { error } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
   if (error) {
     await db.destroy().catch(() => undefined);
     const why = error instanceof Error ? error.message : String(error);
     throw new CohortError('database_unavailable', `cannot open or migrate the ${dialect} database: ${why}`);
   }
-  return { db, dialect };
+  return { db, dialect, ...(copyOut ? { copyOut } : {}) };
 }

@@ -4,6 +4,7 @@
  */
 import { Migrator, sql, type Kysely } from 'kysely';
 import { openDatabase, type OpenOptions } from './connect.ts';
+import type { CopyOut } from './pg-copy.ts';
 import { tryLead, type Leadership } from './locks.ts';
 import { migrationProvider, type Dialect } from './migrations.ts';
 import type { Queries, Store } from './port.ts';
@@ -21,16 +22,17 @@ import { webhookOutboxQueries } from './queries/webhook-outbox.ts';
 import { workspaceQueries } from './queries/workspaces.ts';
 import type { DB } from './schema.ts';
 
-function queries(db: Kysely<DB>, dialect: Dialect): Queries {
-  const ctx = { db, dialect };
+function queries(db: Kysely<DB>, dialect: Dialect, copyOut?: CopyOut): Queries {
+  const ctx = { db, dialect, ...(copyOut ? { copyOut } : {}) };
   return { ...workspaceQueries(ctx), ...apiKeyQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx), ...webhookOutboxQueries(ctx), ...memberQueries(ctx), ...retentionQueries(ctx) };
 }
 
 export async function createStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {
-  const { db, dialect } = await openDatabase(databaseUrl, options);
+  const { db, dialect, copyOut } = await openDatabase(databaseUrl, options);
   const leads = new Set<Leadership>();
   return {
-    ...queries(db, dialect),
+    // Outside a transaction only: a COPY runs on a connection of its own.
+    ...queries(db, dialect, copyOut),
     dialect,
     transaction: (fn) => db.transaction().execute((trx) => fn(queries(trx, dialect))),
     async tryLead(key) {

@@ -104,8 +104,8 @@ export interface ProfileQueries {
    * a launch whose users need no whole profile (launcher.ts) builds nothing per user. One statement.
    */
   listIdentifierRowsAfter(workspaceId: string, afterId: number, limit: number, upTo?: number | null): Promise<IdentifierRows>;
-  /** The workspace's smallest and largest profile id and how many it has (null: none), for splitting a launch. */
-  profileSpan(workspaceId: string): Promise<{ min: number; max: number; count: number } | null>;
+  /** The workspace's smallest and largest profile id (null: none), for splitting a launch. */
+  profileSpan(workspaceId: string): Promise<{ min: number; max: number } | null>;
   /** Set-based. Events of unknown users are stored too (the profile is created by the caller first). */
   insertEvents(workspaceId: string, events: readonly NewEvent[], now: number): Promise<void>;
 }

@@ -3,7 +3,7 @@ import type { HashedRow } from '../../core/digest-rows.ts';
 import type { Entry, EntryUpdate, JourneyQueries, NewEntry, NewSyncGroup, NewSyncItem, StepCountDelta, SyncItemShared } from '../journey-port.ts';
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
-import { chunks, insertRows, insertRowsReturningIds, insertUnnest, inIds, largestId, rowsInIdRange, Same, type QueryContext } from './context.ts';
+import { chunks, insertRows, insertRowsReturningIds, insertUnnest, inIds, largestId, pgArray, rowsInIdRange, Same, type QueryContext } from './context.ts';
 import { buildPayload } from './sync-payload.ts';
 
 type EntryRow = Selectable<EntriesTable>;
@@ -95,7 +95,7 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
         // LATERAL subquery from being pulled up into a join (it would be planned as one again).
         const { rows } = await sql<{ id: number; profile_id: number }>`${into}
           select ${p.workspaceId}, ${p.canvasId}, ${p.version}, p.id, p.external_id, ${st.stepId}, ${st.status}, ${st.dueAt}::bigint, ${st.stepEnteredAt}::bigint, ${now}::bigint, ${st.exitedAt}::bigint, null, null, ${st.failureReason ?? null}::text
-          from unnest(${[...p.profileIds]}::bigint[]) as x(id) cross join lateral (select id, external_id from profiles where id = x.id and workspace_id = ${p.workspaceId} limit 1) p
+          from unnest(${pgArray(p.profileIds)}::bigint[]) as x(id) cross join lateral (select id, external_id from profiles where id = x.id and workspace_id = ${p.workspaceId} limit 1) p
           returning id, profile_id`.execute(db);
         return rows.map((r) => ({ id: Number(r.id), profileId: Number(r.profile_id) })).sort((a, b) => a.profileId - b.profileId);
       }
@@ -125,17 +125,18 @@ export function journeyQueries(ctx: QueryContext): JourneyQueries {
         // entry of those users (of any canvas), where 10,000 probes cost ~30 ms a chunk. Ids between
         // them that were not asked about are dropped here, not by an `= any(…)` that the planner
         // would turn back into probes.
-        const asked = new Set(profileIds);
         const { rows } = await sql<{ profile_id: number; last_entered_at: number; active: number }>`
           select profile_id, ${summary} from entries
           where profile_id >= ${span.min} and profile_id <= ${span.max} and canvas_id = ${canvasId}
           group by profile_id`.execute(db);
+        if (rows.length === 0) return []; // a first launch: no Set of 10,000 ids to build
+        const asked = new Set(profileIds);
         return rows.filter((r) => asked.has(Number(r.profile_id))).map((r) => ({ profileId: Number(r.profile_id), active: Number(r.active) === 1, lastEnteredAt: Number(r.last_entered_at) }));
       }
       const { rows } = await (
         dialect === 'postgres'
           ? sql<{ profile_id: number; last_entered_at: number; active: number }>`
-        select x.profile_id, e.last_entered_at, e.active from unnest(${[...profileIds]}::bigint[]) as x(profile_id)
+        select x.profile_id, e.last_entered_at, e.active from unnest(${pgArray(profileIds)}::bigint[]) as x(profile_id)
         cross join lateral (select ${summary} from entries where profile_id = x.profile_id and canvas_id = ${canvasId}) e
         where e.last_entered_at is not null`
           : sql<{ profile_id: number; last_entered_at: number; active: number }>`
