@@ -1,16 +1,10 @@
 import { sql, type RawBuilder } from 'kysely';
 import { tallyBySteps, type ClaimedBatch, type ClaimedUser, type DueBatches, type QueueCursor, type SettledTally, type SyncField, type SyncIntent, type SyncPayloadReader, type SyncQueries } from '../sync-port.ts';
-import { inIds, selectRows, type QueryContext } from './context.ts';
+import { inIds, pgArray, selectRows, type QueryContext } from './context.ts';
 import { readPayload, slicePayload } from './sync-payload.ts';
 
 /** readDueSyncBatches looks at this many batches' sizes per statement before it reads any payload. */
 const HEADS_PER_READ = 100;
-
-/** An id written into SQL text: only ever an integer. */
-const safeId = (id: number): number => {
-  if (!Number.isSafeInteger(id)) throw new Error(`not a batch id: ${id}`);
-  return id;
-};
 
 /** A row that says how many users of a (workspace, canvas, step) changed. */
 interface CountedRow {
@@ -41,8 +35,9 @@ export function syncQueries(ctx: QueryContext): Omit<SyncQueries, 'resendSyncMem
     const ids = heads.map((h) => Number(h[0]));
     const payloads = new Map<number, Uint8Array | string>();
     if (ctx.copyOut) {
-      // As bytes, not hex text (pg-copy.ts): the ids are the batches' own, integers read from the table.
-      for (const [id, payload] of await ctx.copyOut(`select batch_id, payload from sync_payloads where batch_id = any('{${ids.map(safeId).join(',')}}'::bigint[])`)) payloads.set(Number(id!.readBigInt64BE()), payload!);
+      // As bytes, not hex text (pg-copy.ts). COPY takes no parameters: the ids go in as a literal, and
+      // numbers written by pgArray are digits and commas only.
+      for (const [id, payload] of await ctx.copyOut(`select batch_id, payload from sync_payloads where batch_id = any('${pgArray(ids) as string}'::bigint[])`)) payloads.set(Number(id!.readBigInt64BE()), payload!);
     } else {
       for (const r of await selectRows(ctx, ['batch_id', 'payload'], sql`from sync_payloads where ${inIds(dialect, 'batch_id', ids)}`)) payloads.set(Number(r[0]), r[1] as Uint8Array | string);
     }
