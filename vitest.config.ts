@@ -7,5 +7,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll waits for a page or a server to reach a state. Vitest's 1 s default is shorter than a dashboard
+    // reload takes on 2 busy cores (CI failed once on it); a poll still fails when the state never comes.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
