@@ -49,6 +49,10 @@ describe('history', () => {
     expect(h.past).toEqual(['', 'Ana', 'Ana!']);
     h = record(undo(h), 'Ana!x', 'name', 2800);
     expect(h.past).toEqual(['', 'Ana', 'Ana!']);
+    // Typed and taken back within the second: no entry is left that would undo nothing.
+    const typed = record(record(h, 'Ana!xy', 'name', 3000), 'Ana!', 'name', 3100, (a, b) => a === b);
+    expect(typed.past).toEqual(['', 'Ana']);
+    expect(typed.present).toBe('Ana!');
     // The server's answer to Save is not an entry.
     expect(replacePresent(h, 'saved').past).toBe(h.past);
   });

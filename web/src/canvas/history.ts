@@ -22,13 +22,19 @@ export const startHistory = <T>(present: T): History<T> => ({ past: [], present,
 
 /**
  * An edit: `next` becomes the present. `key` names what it changed (null: never merged with another
- * edit); `now` is the time in ms. An edit that changes nothing (the same object) is no entry.
+ * edit); `now` is the time in ms; `same` says when two states are equal. An edit that changes nothing
+ * (the same object) is no entry.
  */
-export function record<T>(history: History<T>, next: T, key: string | null, now: number): History<T> {
+export function record<T>(history: History<T>, next: T, key: string | null, now: number, same: (a: T, b: T) => boolean = Object.is): History<T> {
   if (next === history.present) return history;
   const merge = key !== null && history.last !== null && history.last.key === key && now - history.last.at <= MERGE_MS && history.future.length === 0;
   const last = key === null ? null : { key, at: now };
-  if (merge) return { ...history, present: next, last };
+  if (merge) {
+    // Typed and taken back (the field's own Ctrl+Z): the entry undoes nothing, so it goes.
+    const before = history.past.at(-1);
+    if (before !== undefined && same(before, next)) return { ...history, past: history.past.slice(0, -1), present: before, last: null };
+    return { ...history, present: next, last };
+  }
   return { past: [...history.past, history.present].slice(-LIMIT), present: next, future: [], last };
 }
 
