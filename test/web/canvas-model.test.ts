@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CanvasBody, Step } from '../../web/src/api/types.ts';
-import { addStep, connect, deleteStep, deleteStepWords, disconnect, editKey, fromLocalInput, makeFirst, parseAudience, reasonsByStep, stepLevels, stepOrder, toLocalInput } from '../../web/src/canvas/model.ts';
+import { addStep, connect, deleteStep, deleteStepWords, disconnect, editKey, fromLocalInput, graphColumns, makeFirst, parseAudience, reasonsByStep, stepLevels, stepOrder, toLocalInput } from '../../web/src/canvas/model.ts';
 
 const canvas = (first_step: string | null, steps: Step[]): CanvasBody => ({ name: 'c', entry: { type: 'api' }, audience: null, first_step, steps });
 const delay = (id: string, next: string | null = null): Step => ({ id, type: 'delay', config: { seconds: 1 }, next });
@@ -44,6 +44,18 @@ describe('stepLevels', () => {
     const c = canvas('s', [delay('lost'), delay('y', 'end'), delay('n', 'end'), split, delay('end'), delay('gone', 'missing')]);
     expect(stepLevels(c)).toEqual([['s'], ['y', 'n'], ['end'], ['lost'], ['gone']]);
     expect(stepOrder(canvas(null, [delay('a'), delay('b')]))).toEqual(['a', 'b']);
+  });
+});
+
+describe('graphColumns', () => {
+  it('puts each step right of the furthest step leading to it, so that a split whose yes branch rejoins its no branch reads left to right', () => {
+    const split: Step = { id: 's', type: 'decision_split', config: {}, yes: 'u', no: 'w' };
+    expect(graphColumns(canvas('d', [delay('d', 's'), split, delay('w', 'u'), delay('u')]))).toEqual([['d'], ['s'], ['w'], ['u']]);
+  });
+
+  it('ranks a loop by its way in, and steps nothing reaches from column 0', () => {
+    expect(graphColumns(canvas('a', [delay('a', 'b'), delay('b', 'a'), delay('lost', 'b'), delay('alone')]))).toEqual([['a', 'lost', 'alone'], ['b']]);
+    expect(graphColumns(canvas(null, []))).toEqual([]);
   });
 });
 

@@ -1,14 +1,15 @@
 /**
  * The journey as a graph: an Entry node, one node per step, edges for next / yes / no, laid out left
- * to right by level (breadth first from first_step, steps nothing reaches last; model.ts stepLevels).
+ * to right in columns (model.ts graphColumns: each step right of every step leading to it).
  * On an editable canvas, dragging from a step's handle (a split has two, yes and no) or from Entry to
  * another step sets that link, a selected link is removed with Delete/Backspace or **Remove link**, and
  * nodes can be moved; **Tidy layout** lays them out again. Where nodes were moved to is view state
  * of this page, never part of the canvas JSON. Each step node is a button that takes the user to the
  * step's card, where the same edits are made without a mouse.
  *
- * The layout is stepLevels', not a layered-layout library's (dagre): journeys are a handful of steps,
- * mostly a chain with a split or two, where levels already read well, and the bundle stays smaller.
+ * The layout is graphColumns' longest-path ranking, not a layered-layout library's (dagre): journeys are
+ * a handful of steps, mostly a chain with a split or two, where ranked columns in the order a walk finds
+ * them read well; dagre's crossing reduction would add weight to the bundle for little to see.
  */
 import {
   Controls,
@@ -28,7 +29,7 @@ import {
 import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { CanvasBody, Entry } from '../api/types.ts';
-import { branchesOf, stableJson, STEP_WORDS, stepLevels, type Branch } from './model.ts';
+import { branchesOf, graphColumns, stableJson, STEP_WORDS, type Branch } from './model.ts';
 
 interface StepNodeData extends Record<string, unknown> {
   stepId: string;
@@ -114,7 +115,7 @@ export interface CanvasGraphProps {
 }
 
 export function CanvasGraph({ canvas, chosen, editable, onOpen, onLink }: CanvasGraphProps) {
-  const levels = useMemo(() => stepLevels(canvas), [canvas]);
+  const levels = useMemo(() => graphColumns(canvas), [canvas]);
   // Where the user dragged nodes to, by node id; Tidy layout forgets it (and draws afresh: `tidied`).
   const [moved, setMoved] = useState<ReadonlyMap<string, { x: number; y: number }>>(new Map());
   const [tidied, setTidied] = useState(0);

@@ -85,8 +85,63 @@ export function stepLevels(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): st
   return levels;
 }
 
-/** The order the step cards are shown in: the graph's, top to bottom. */
-export const stepOrder = (canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[] => stepLevels(canvas).flat();
+/**
+ * The graph's columns, left to right: each step one column right of the furthest step leading to it
+ * (longest path, as a layered layout ranks), so that a link always points rightwards, except a link
+ * back into a loop. Users enter at first_step (column 0); steps nothing reaches start columns of their
+ * own from 0 too. Within a column, steps come in the order a walk from the first step finds them.
+ */
+export function graphColumns(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[][] {
+  const byId = new Map(canvas.steps.map((s) => [s.id, s] as const));
+  const found: string[] = [];
+  const forward = new Map<string, string[]>();
+  const state = new Map<string, 'open' | 'done'>();
+  // Depth first, without recursion (a long chain must not overflow the stack); a link to a step still
+  // open is a loop's way back and does not rank.
+  const walk = (root: string) => {
+    const stack: { id: string; i: number }[] = [{ id: root, i: 0 }];
+    state.set(root, 'open');
+    found.push(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const to = branchesOf(byId.get(top.id)!).map((b) => b.to)[top.i++];
+      if (top.i > branchesOf(byId.get(top.id)!).length) {
+        state.set(top.id, 'done');
+        stack.pop();
+        continue;
+      }
+      if (to === null || to === undefined || !byId.has(to) || state.get(to) === 'open') continue;
+      forward.set(top.id, [...(forward.get(top.id) ?? []), to]);
+      if (state.has(to)) continue;
+      state.set(to, 'open');
+      found.push(to);
+      stack.push({ id: to, i: 0 });
+    }
+  };
+  const roots = [...(canvas.first_step !== null && byId.has(canvas.first_step) ? [canvas.first_step] : []), ...canvas.steps.map((s) => s.id)];
+  for (const root of roots) if (!state.has(root)) walk(root);
+  // Longest path over the links that rank: a step's column settles once every step before it has.
+  const column = new Map<string, number>();
+  const waiting = new Map<string, number>(found.map((id) => [id, 0]));
+  for (const tos of forward.values()) for (const to of tos) waiting.set(to, (waiting.get(to) ?? 0) + 1);
+  const ready = found.filter((id) => waiting.get(id) === 0);
+  for (const id of ready) column.set(id, 0);
+  while (ready.length > 0) {
+    const id = ready.shift()!;
+    for (const to of forward.get(id) ?? []) {
+      column.set(to, Math.max(column.get(to) ?? 0, column.get(id)! + 1));
+      const left = waiting.get(to)! - 1;
+      waiting.set(to, left);
+      if (left === 0) ready.push(to);
+    }
+  }
+  const columns: string[][] = [];
+  for (const id of found) (columns[column.get(id) ?? 0] ??= []).push(id);
+  return columns;
+}
+
+/** The order the step cards are shown in: the graph's, column by column, so that cards and graph read alike. */
+export const stepOrder = (canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[] => graphColumns(canvas).flat();
 
 /**
  * Adds a step after `afterId` (or after the last step shown when none is chosen; as the first step of an
