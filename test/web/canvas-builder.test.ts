@@ -140,6 +140,16 @@ describe.skipIf(browserMissing !== null)(`web: the canvas builder's graph${brows
       await page.getByRole('button', { name: 'Tidy layout' }).click();
       await expect.poll(() => transformOf(node(page, 'delay'))).toBe(laidOut);
 
+      // The visible way to remove a selected link, and Undo bringing it back.
+      await graph.scrollIntoViewIfNeeded();
+      const first = await centre(graph.locator('.react-flow__edge[data-id="entry->first"] .react-flow__edge-path'));
+      await page.mouse.click(first.x, first.y);
+      await page.getByText('Selected link: Entry to step delay.').waitFor();
+      await page.getByRole('button', { name: 'Remove link' }).click();
+      await card('Step delay · Delay').getByRole('button', { name: 'Make first step' }).waitFor();
+      await undo.click();
+      await card('Step delay · Delay').getByText('First step').waitFor();
+
       // A link to another page asks first; Stay keeps the edits.
       await page.getByRole('link', { name: 'All canvases' }).click();
       const leave = page.getByRole('dialog', { name: /Leave without saving\?/ });

@@ -80,7 +80,8 @@ function EntryNodeView({ data }: NodeProps<EntryNode>) {
 // Outside the component: xyflow re-creates every node when this object changes.
 const nodeTypes = { step: StepNodeView, entry: EntryNodeView };
 
-const FIT = { padding: 0.2, maxZoom: 1 } as const;
+// Not below half size: on a phone a long journey is panned through rather than shrunk past reading.
+const FIT = { padding: 0.2, maxZoom: 1, minZoom: 0.5 } as const;
 
 /** fitView fits once; a phone turned sideways or a narrower window needs the journey fitted again. */
 function FitOnResize() {
