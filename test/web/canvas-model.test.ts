@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CanvasBody, Step } from '../../web/src/api/types.ts';
-import { addStep, connect, deleteStep, deleteStepWords, disconnect, editKey, fromLocalInput, graphColumns, makeFirst, parseAudience, reasonsByStep, stepLevels, stepOrder, toLocalInput } from '../../web/src/canvas/model.ts';
+import { addStep, connect, deleteStep, deleteStepWords, disconnect, editKey, fromLocalInput, graphColumns, graphLayout, makeFirst, parseAudience, reasonsByStep, stepOrder, toLocalInput } from '../../web/src/canvas/model.ts';
 
 const canvas = (first_step: string | null, steps: Step[]): CanvasBody => ({ name: 'c', entry: { type: 'api' }, audience: null, first_step, steps });
 const delay = (id: string, next: string | null = null): Step => ({ id, type: 'delay', config: { seconds: 1 }, next });
@@ -38,11 +38,11 @@ describe('addStep', () => {
   });
 });
 
-describe('stepLevels', () => {
-  it('levels breadth first from first_step; steps nothing reaches come last, one per level', () => {
+describe('stepOrder', () => {
+  it('shows the cards column by column from first_step; steps users cannot get to come after', () => {
     const split: Step = { id: 's', type: 'decision_split', config: {}, yes: 'y', no: 'n' };
     const c = canvas('s', [delay('lost'), delay('y', 'end'), delay('n', 'end'), split, delay('end'), delay('gone', 'missing')]);
-    expect(stepLevels(c)).toEqual([['s'], ['y', 'n'], ['end'], ['lost'], ['gone']]);
+    expect(stepOrder(c)).toEqual(['s', 'y', 'n', 'end', 'lost', 'gone']);
     expect(stepOrder(canvas(null, [delay('a'), delay('b')]))).toEqual(['a', 'b']);
   });
 });
@@ -56,6 +56,23 @@ describe('graphColumns', () => {
   it('ranks a loop by its way in, and steps nothing reaches from column 0', () => {
     expect(graphColumns(canvas('a', [delay('a', 'b'), delay('b', 'a'), delay('lost', 'b'), delay('alone')]))).toEqual([['a', 'lost', 'alone'], ['b']]);
     expect(graphColumns(canvas(null, []))).toEqual([]);
+  });
+});
+
+describe('graphLayout', () => {
+  it('keeps a chain and a split’s yes branch on one lane, puts the no branch and unreached steps on new ones, never two steps in one place', () => {
+    const split: Step = { id: 's', type: 'decision_split', config: {}, yes: 'u', no: 'w' };
+    const { lanes } = graphLayout(canvas('d', [delay('d', 's'), split, delay('w', 'u'), delay('u'), delay('lost')]));
+    expect(Object.fromEntries(lanes)).toEqual({ d: 0, s: 0, u: 0, w: 1, lost: 2 });
+    const twoSplits: Step[] = [
+      { id: 'a', type: 'decision_split', config: {}, yes: 'b', no: 'c' },
+      { id: 'b', type: 'decision_split', config: {}, yes: 'x', no: 'y' },
+      delay('c'),
+      delay('x'),
+      delay('y'),
+    ];
+    const placed = graphLayout(canvas('a', twoSplits)).lanes;
+    expect(Object.fromEntries(placed)).toEqual({ a: 0, b: 0, x: 0, y: 1, c: 2 });
   });
 });
 

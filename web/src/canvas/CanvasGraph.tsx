@@ -1,13 +1,14 @@
 /**
  * The journey as a graph: an Entry node, one node per step, edges for next / yes / no, laid out left
- * to right in columns (model.ts graphColumns: each step right of every step leading to it).
+ * to right in columns and lanes (model.ts graphLayout: each step right of every step leading to it, a
+ * chain on one line, a split's no branch below).
  * On an editable canvas, dragging from a step's handle (a split has two, yes and no) or from Entry to
  * another step sets that link, a selected link is removed with Delete/Backspace or **Remove link**, and
  * nodes can be moved; **Tidy layout** lays them out again. Where nodes were moved to is view state
  * of this page, never part of the canvas JSON. Each step node is a button that takes the user to the
  * step's card, where the same edits are made without a mouse.
  *
- * The layout is graphColumns' longest-path ranking, not a layered-layout library's (dagre): journeys are
+ * The layout is graphLayout's longest-path ranking, not a layered-layout library's (dagre): journeys are
  * a handful of steps, mostly a chain with a split or two, where ranked columns in the order a walk finds
  * them read well; dagre's crossing reduction would add weight to the bundle for little to see.
  */
@@ -29,7 +30,7 @@ import {
 import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { CanvasBody, Entry } from '../api/types.ts';
-import { branchesOf, graphColumns, stableJson, STEP_WORDS, type Branch } from './model.ts';
+import { branchesOf, graphLayout, stableJson, STEP_WORDS, type Branch } from './model.ts';
 
 interface StepNodeData extends Record<string, unknown> {
   stepId: string;
@@ -116,7 +117,7 @@ export interface CanvasGraphProps {
 }
 
 export function CanvasGraph({ canvas, chosen, editable, onOpen, onLink }: CanvasGraphProps) {
-  const levels = useMemo(() => graphColumns(canvas), [canvas]);
+  const layout = useMemo(() => graphLayout(canvas), [canvas]);
   // Where the user dragged nodes to, by node id; Tidy layout forgets it (and draws afresh: `tidied`).
   const [moved, setMoved] = useState<ReadonlyMap<string, { x: number; y: number }>>(new Map());
   const [tidied, setTidied] = useState(0);
@@ -125,18 +126,18 @@ export function CanvasGraph({ canvas, chosen, editable, onOpen, onLink }: Canvas
   const { nodes, edges, shape } = useMemo(() => {
     const at = (id: string, x: number, y: number) => moved.get(id) ?? { x, y };
     const nodes: (StepNode | EntryNode)[] = [
-      { id: 'entry', type: 'entry', position: at('entry', 0, -Y_GAP / 4), data: { words: entryWords(canvas.entry), connectable: editable }, width: NODE_WIDTH, selectable: false, deletable: false },
+      { id: 'entry', type: 'entry', position: at('entry', 0, 0), data: { words: entryWords(canvas.entry), connectable: editable }, width: NODE_WIDTH, selectable: false, deletable: false },
     ];
     const byId = new Map(canvas.steps.map((s) => [s.id, s] as const));
-    levels.forEach((level, column) => {
-      level.forEach((id, i) => {
+    layout.columns.forEach((level, column) => {
+      level.forEach((id) => {
         const step = byId.get(id)!;
         // Prefixed: a step may well be called "entry".
         const nodeId = `step:${id}`;
         nodes.push({
           id: nodeId,
           type: 'step',
-          position: at(nodeId, (column + 1) * X_GAP, (i - (level.length - 1) / 2) * Y_GAP - Y_GAP / 4),
+          position: at(nodeId, (column + 1) * X_GAP, (layout.lanes.get(id) ?? 0) * Y_GAP),
           data: { stepId: id, words: STEP_WORDS[step.type], chosen: id === chosen, split: step.type === 'decision_split', connectable: editable, onOpen },
           width: NODE_WIDTH,
           selectable: false,
@@ -167,7 +168,7 @@ export function CanvasGraph({ canvas, chosen, editable, onOpen, onLink }: Canvas
     // What is drawn afresh and fitted: the steps and links, not where a node was dragged to.
     const shape = stableJson({ n: nodes.map((n) => [n.id, n.data.words]), e: edges.map((e) => e.id), t: tidied });
     return { nodes, edges, shape };
-  }, [canvas, levels, chosen, onOpen, editable, moved, tidied]);
+  }, [canvas, layout, chosen, onOpen, editable, moved, tidied]);
 
   const shown = useMemo(() => edges.map((e) => (e.id === selected ? { ...e, selected: true } : e)), [edges, selected]);
   const selectedEdge = edges.find((e) => e.id === selected);
@@ -197,7 +198,7 @@ export function CanvasGraph({ canvas, chosen, editable, onOpen, onLink }: Canvas
     [onLink],
   );
 
-  const widest = Math.max(1, ...levels.map((l) => l.length));
+  const widest = 1 + Math.max(0, ...layout.lanes.values());
   const height = Math.min(520, Math.max(220, 120 + widest * Y_GAP));
   return (
     <section className="graph-wrap" aria-label="Journey graph">

@@ -56,44 +56,23 @@ export function branchesOf(step: Step): { branch: Branch; to: string | null }[] 
 }
 
 /**
- * Steps by level, breadth first from first_step (level 0 is the first step); steps no path reaches
- * come after, in the canvas's order, each a level of its own so that they read as a list.
- */
-export function stepLevels(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[][] {
-  const byId = new Map(canvas.steps.map((s) => [s.id, s] as const));
-  const seen = new Set<string>();
-  const levels: string[][] = [];
-  let frontier = canvas.first_step !== null && byId.has(canvas.first_step) ? [canvas.first_step] : [];
-  for (const id of frontier) seen.add(id);
-  while (frontier.length > 0) {
-    levels.push(frontier);
-    const next: string[] = [];
-    for (const id of frontier) {
-      for (const { to } of branchesOf(byId.get(id)!)) {
-        if (to === null || seen.has(to) || !byId.has(to)) continue;
-        seen.add(to);
-        next.push(to);
-      }
-    }
-    frontier = next;
-  }
-  for (const step of canvas.steps) {
-    if (seen.has(step.id)) continue;
-    seen.add(step.id);
-    levels.push([step.id]);
-  }
-  return levels;
-}
-
-/**
  * The graph's columns, left to right: each step one column right of the furthest step leading to it
  * (longest path, as a layered layout ranks), so that a link always points rightwards, except a link
  * back into a loop. Users enter at first_step (column 0); steps nothing reaches start columns of their
  * own from 0 too. Within a column, steps come in the order a walk from the first step finds them.
  */
-export function graphColumns(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[][] {
+export const graphColumns = (canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[][] => graphLayout(canvas).columns;
+
+/**
+ * graphColumns plus a row ("lane") per step for drawing: a step stays in the lane of the step that
+ * first led to it when it is that step's first way on (a chain, a split's yes branch, is one straight
+ * line); a further way (a split's no branch) opens a new lane below, and so does a step nothing reaches.
+ * Two steps never share a column and lane.
+ */
+export function graphLayout(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): { columns: string[][]; lanes: Map<string, number>; reached: ReadonlySet<string> } {
   const byId = new Map(canvas.steps.map((s) => [s.id, s] as const));
   const found: string[] = [];
+  const ledBy = new Map<string, { from: string; first: boolean }>();
   const forward = new Map<string, string[]>();
   const state = new Map<string, 'open' | 'done'>();
   // Depth first, without recursion (a long chain must not overflow the stack); a link to a step still
@@ -113,13 +92,20 @@ export function graphColumns(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): 
       if (to === null || to === undefined || !byId.has(to) || state.get(to) === 'open') continue;
       forward.set(top.id, [...(forward.get(top.id) ?? []), to]);
       if (state.has(to)) continue;
+      ledBy.set(to, { from: top.id, first: !found.some((id) => ledBy.get(id)?.from === top.id) });
       state.set(to, 'open');
       found.push(to);
       stack.push({ id: to, i: 0 });
     }
   };
   const roots = [...(canvas.first_step !== null && byId.has(canvas.first_step) ? [canvas.first_step] : []), ...canvas.steps.map((s) => s.id)];
-  for (const root of roots) if (!state.has(root)) walk(root);
+  let reached: ReadonlySet<string> = new Set();
+  for (const root of roots) {
+    if (state.has(root)) continue;
+    walk(root);
+    // What users can get to: what the walk from first_step found.
+    if (root === canvas.first_step && reached.size === 0) reached = new Set(found);
+  }
   // Longest path over the links that rank: a step's column settles once every step before it has.
   const column = new Map<string, number>();
   const waiting = new Map<string, number>(found.map((id) => [id, 0]));
@@ -137,11 +123,30 @@ export function graphColumns(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): 
   }
   const columns: string[][] = [];
   for (const id of found) (columns[column.get(id) ?? 0] ??= []).push(id);
-  return columns;
+  const lanes = new Map<string, number>();
+  const taken = new Set<string>();
+  let widest = -1;
+  for (const id of found) {
+    const by = ledBy.get(id);
+    const from = by ? lanes.get(by.from) : undefined;
+    let lane = by?.first && from !== undefined ? from : widest + 1;
+    while (taken.has(`${column.get(id) ?? 0}:${lane}`)) lane++;
+    taken.add(`${column.get(id) ?? 0}:${lane}`);
+    lanes.set(id, lane);
+    widest = Math.max(widest, lane);
+  }
+  return { columns, lanes, reached };
 }
 
-/** The order the step cards are shown in: the graph's, column by column, so that cards and graph read alike. */
-export const stepOrder = (canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[] => graphColumns(canvas).flat();
+/**
+ * The order the step cards are shown in: the graph's, column by column, so that cards and graph read
+ * alike; the steps users cannot get to after them.
+ */
+export function stepOrder(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[] {
+  const { columns, reached } = graphLayout(canvas);
+  const all = columns.flat();
+  return [...all.filter((id) => reached.has(id)), ...all.filter((id) => !reached.has(id))];
+}
 
 /**
  * Adds a step after `afterId` (or after the last step shown when none is chosen; as the first step of an
