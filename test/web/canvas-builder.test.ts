@@ -4,7 +4,8 @@
  * with Delete, and set by the cards' selects; deleting a step asks first and reattaches what led to it;
  * Undo and Redo bring edits back and forth; Tidy layout puts a dragged node back; a link to another
  * page asks "Leave without saving?"; what Save stores is what the API reads back and the page shows
- * after a reload. A second walk does the building with the keyboard only.
+ * after a reload. A second walk does the building with the keyboard only; an active canvas has none of
+ * the builder's controls.
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,14 +141,15 @@ describe.skipIf(browserMissing !== null)(`web: the canvas builder's graph${brows
       await page.getByRole('button', { name: 'Tidy layout' }).click();
       await expect.poll(() => transformOf(node(page, 'delay'))).toBe(laidOut);
 
-      // The visible way to remove a selected link, and Undo bringing it back.
+      // The visible way to remove a selected link.
       await graph.scrollIntoViewIfNeeded();
       const first = await centre(graph.locator('.react-flow__edge[data-id="entry->first"] .react-flow__edge-path'));
       await page.mouse.click(first.x, first.y);
       await page.getByText('Selected link: Entry to step delay.').waitFor();
       await page.getByRole('button', { name: 'Remove link' }).click();
       await card('Step delay · Delay').getByRole('button', { name: 'Make first step' }).waitFor();
-      await undo.click();
+      // Dragged from Entry to a step: that step is the first again.
+      await drag(page, await centre(graph.locator('.react-flow__node[data-id="entry"] .react-flow__handle.source')), await centre(node(page, 'delay').locator('.react-flow__handle.target')));
       await card('Step delay · Delay').getByText('First step').waitFor();
 
       // A link to another page asks first; Stay keeps the edits.
@@ -187,6 +189,34 @@ describe.skipIf(browserMissing !== null)(`web: the canvas builder's graph${brows
       await split.waitFor();
       expect(await pageWidth(page)).toBeLessThanOrEqual(390);
       await screenshot(page, 'canvas-builder-phone');
+      await watched.assertClean();
+    } finally {
+      await watched.close();
+    }
+  });
+
+  it('an active canvas shows its links as words: no Undo, Redo, Tidy layout, link selects, Make first step or Delete step', { timeout: BROWSER_TEST_TIMEOUT }, async () => {
+    const created = await admin.call('POST', '/api/canvases', {
+      name: 'Running',
+      entry: { type: 'api' },
+      audience: null,
+      first_step: 'wait',
+      steps: [
+        { id: 'wait', type: 'delay', config: { seconds: 60 }, next: 'mark' },
+        { id: 'mark', type: 'user_update', config: { set: { seen: true } }, next: null },
+      ],
+    });
+    const id = created.body.id as string;
+    expect((await admin.call('POST', `/api/canvases/${id}/launch`)).status).toBe(200);
+    const watched = await adminPage();
+    const { page } = watched;
+    try {
+      await page.goto(`/canvases/${id}`);
+      const mark = page.getByRole('region', { name: 'Step mark · User Update' });
+      await mark.getByText('Next: the user exits the canvas.').waitFor();
+      for (const name of ['Undo', 'Redo', 'Tidy layout', 'Make first step', 'Delete step', 'Remove link']) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+      expect(await page.getByLabel('Next step').count()).toBe(0);
+      expect(await page.locator('.react-flow__handle.connectable').count()).toBe(0);
       await watched.assertClean();
     } finally {
       await watched.close();

@@ -7,8 +7,10 @@ import { useEffect, useRef } from 'react';
 import { useBlocker } from 'react-router';
 
 export function LeaveGuard({ dirty }: { dirty: boolean }) {
-  // Only a move to another page: a change of the query or hash on this canvas keeps its edits.
-  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname);
+  // Only a move to another page: a change of the query or hash on this canvas keeps its edits. Not the
+  // way to /signin: that comes after the session has ended (Sign out, an expired session), when
+  // staying could save nothing.
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname && nextLocation.pathname !== '/signin');
   const dialog = useRef<HTMLDialogElement>(null);
   const stay = useRef<HTMLButtonElement>(null);
   const asking = blocker.state === 'blocked';
