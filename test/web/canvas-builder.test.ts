@@ -80,6 +80,17 @@ describe.skipIf(browserMissing !== null)(`web: the canvas builder's graph${brows
       expect(await undo.isDisabled()).toBe(true);
       expect(await redo.isDisabled()).toBe(true);
 
+      // Typing a word into the name is one edit to undo, not one per letter.
+      const nameField = page.getByLabel('Name', { exact: true });
+      await nameField.click();
+      await page.keyboard.press('End');
+      await page.keyboard.type(' two', { delay: 40 });
+      expect(await undo.isDisabled()).toBe(false);
+      await undo.click();
+      expect(await nameField.inputValue()).toBe('Builder walk');
+      expect(await undo.isDisabled()).toBe(true);
+      expect(await redo.isDisabled()).toBe(false);
+
       await add('Delay');
       await add('Decision Split');
       // The split is chosen (just added): the next step can go on its no branch.
@@ -158,6 +169,7 @@ describe.skipIf(browserMissing !== null)(`web: the canvas builder's graph${brows
       await leave.waitFor();
       expect(await focusedName(page)).toBe('Stay');
       await checkA11y(page);
+      await screenshot(page, 'canvas-builder-leave');
       await leave.getByRole('button', { name: 'Stay' }).click();
       await leave.waitFor({ state: 'hidden' });
       expect(new URL(page.url()).pathname).toBe(`/canvases/${id}`);
