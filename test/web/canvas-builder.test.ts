@@ -149,6 +149,8 @@ describe.skipIf(browserMissing !== null)(`web: the canvas builder's graph${brows
       const from = await centre(delayNode);
       await drag(page, from, { x: from.x + 40, y: from.y + 120 });
       await expect.poll(() => transformOf(delayNode)).not.toBe(laidOut);
+      // Moving a node is not a click on it: the chosen step (where Add step puts the next) stays.
+      await page.getByText('New steps go after step update.').waitFor();
       await page.getByRole('button', { name: 'Tidy layout' }).click();
       await expect.poll(() => transformOf(node(page, 'delay'))).toBe(laidOut);
 
