@@ -4,7 +4,7 @@
  * with Delete, and set by the cards' selects; deleting a step asks first and reattaches what led to it;
  * Undo and Redo bring edits back and forth; Tidy layout puts a dragged node back; a link to another
  * page asks "Leave without saving?"; what Save stores is what the API reads back and the page shows
- * after a reload. A second walk does the building with the keyboard only; an active canvas has none of
+ * after a reload. A second walk does the building with the keyboard only; an archived canvas has none of
  * the builder's controls.
  */
 import type { Locator, Page } from 'playwright-core';
@@ -209,7 +209,7 @@ describe.skipIf(browserMissing !== null)(`web: the canvas builder's graph${brows
     }
   });
 
-  it('an active canvas shows its links as words: no Undo, Redo, Tidy layout, link selects, Make first step or Delete step', { timeout: BROWSER_TEST_TIMEOUT }, async () => {
+  it('an archived canvas shows its links as words: no Undo, Redo, Tidy layout, link selects, Make first step or Delete step', { timeout: BROWSER_TEST_TIMEOUT }, async () => {
     const created = await admin.call('POST', '/api/canvases', {
       name: 'Running',
       entry: { type: 'api' },
@@ -221,7 +221,9 @@ describe.skipIf(browserMissing !== null)(`web: the canvas builder's graph${brows
       ],
     });
     const id = created.body.id as string;
+    // Archived, not just active: an active canvas is edited too (as a new version), an archived one never.
     expect((await admin.call('POST', `/api/canvases/${id}/launch`)).status).toBe(200);
+    expect((await admin.call('POST', `/api/canvases/${id}/archive`)).status).toBe(200);
     const watched = await adminPage();
     const { page } = watched;
     try {
