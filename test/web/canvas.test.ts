@@ -208,9 +208,10 @@ describe.skipIf(browserMissing !== null)(`web: canvases and the canvas page${bro
       const card = page.getByRole('region', { name: 'Step wait · Delay' });
       expect(await card.getByLabel('Seconds').inputValue()).toBe('3600');
       await card.getByText('Users wait 1 hour here.').waitFor();
-      await card.getByText('Next: step vip (Decision Split).').waitFor();
+      // A draft's links are selects (the builder's); once launched, words (below).
+      expect(await card.getByLabel('Next step').inputValue()).toBe('vip');
       const split = page.getByRole('region', { name: 'Step vip · Decision Split' });
-      await split.getByText('If yes: step mark (User Update). If no: the user exits the canvas.').waitFor();
+      expect([await split.getByLabel('If yes').inputValue(), await split.getByLabel('If no').inputValue()]).toEqual(['mark', '']);
       // Not editable before the canvas builder: shown as it is, and said so.
       expect(await split.locator('pre').innerText()).toContain('"attribute": "vip"');
       await split.getByText('comes with the canvas builder').waitFor();
@@ -230,6 +231,8 @@ describe.skipIf(browserMissing !== null)(`web: canvases and the canvas page${bro
       // Only a draft is edited here: no Save, no Add step, and the fields are read-only.
       for (const name of ['Save', 'Launch', 'Add step']) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
       expect(await card.getByLabel('Seconds').isEditable()).toBe(false);
+      await card.getByText('Next: step vip (Decision Split).').waitFor();
+      await split.getByText('If yes: step mark (User Update). If no: the user exits the canvas.').waitFor();
 
       await page.getByRole('button', { name: 'Stop', exact: true }).click();
       await page.getByRole('group', { name: 'Stop this canvas?' }).waitFor();

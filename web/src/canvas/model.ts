@@ -56,52 +56,199 @@ export function branchesOf(step: Step): { branch: Branch; to: string | null }[] 
 }
 
 /**
- * Steps by level, breadth first from first_step (level 0 is the first step); steps no path reaches
- * come after, in the canvas's order, each a level of its own so that they read as a list.
+ * The graph's columns, left to right: each step one column right of the furthest step leading to it
+ * (longest path, as a layered layout ranks), so that a link always points rightwards, except a link
+ * back into a loop. Users enter at first_step (column 0); steps nothing reaches start columns of their
+ * own from 0 too. Within a column, steps come in the order a walk from the first step finds them.
  */
-export function stepLevels(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[][] {
+export const graphColumns = (canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[][] => graphLayout(canvas).columns;
+
+/**
+ * graphColumns plus a row ("lane") per step for drawing: a step stays in the lane of the step that
+ * first led to it when it is that step's first way on (a chain, a split's yes branch, is one straight
+ * line); a further way (a split's no branch) opens a new lane below, and so does a step nothing reaches.
+ * Two steps never share a column and lane.
+ */
+export function graphLayout(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): { columns: string[][]; lanes: Map<string, number>; reached: ReadonlySet<string> } {
   const byId = new Map(canvas.steps.map((s) => [s.id, s] as const));
-  const seen = new Set<string>();
-  const levels: string[][] = [];
-  let frontier = canvas.first_step !== null && byId.has(canvas.first_step) ? [canvas.first_step] : [];
-  for (const id of frontier) seen.add(id);
-  while (frontier.length > 0) {
-    levels.push(frontier);
-    const next: string[] = [];
-    for (const id of frontier) {
-      for (const { to } of branchesOf(byId.get(id)!)) {
-        if (to === null || seen.has(to) || !byId.has(to)) continue;
-        seen.add(to);
-        next.push(to);
+  const found: string[] = [];
+  const ledBy = new Map<string, { from: string; first: boolean }>();
+  const forward = new Map<string, string[]>();
+  const state = new Map<string, 'open' | 'done'>();
+  // Depth first, without recursion (a long chain must not overflow the stack); a link to a step still
+  // open is a loop's way back and does not rank.
+  const walk = (root: string) => {
+    const stack: { id: string; i: number }[] = [{ id: root, i: 0 }];
+    state.set(root, 'open');
+    found.push(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const to = branchesOf(byId.get(top.id)!).map((b) => b.to)[top.i++];
+      if (top.i > branchesOf(byId.get(top.id)!).length) {
+        state.set(top.id, 'done');
+        stack.pop();
+        continue;
       }
+      if (to === null || to === undefined || !byId.has(to) || state.get(to) === 'open') continue;
+      forward.set(top.id, [...(forward.get(top.id) ?? []), to]);
+      if (state.has(to)) continue;
+      ledBy.set(to, { from: top.id, first: !found.some((id) => ledBy.get(id)?.from === top.id) });
+      state.set(to, 'open');
+      found.push(to);
+      stack.push({ id: to, i: 0 });
     }
-    frontier = next;
+  };
+  const roots = [...(canvas.first_step !== null && byId.has(canvas.first_step) ? [canvas.first_step] : []), ...canvas.steps.map((s) => s.id)];
+  let reached: ReadonlySet<string> = new Set();
+  for (const root of roots) {
+    if (state.has(root)) continue;
+    walk(root);
+    // What users can get to: what the walk from first_step found.
+    if (root === canvas.first_step && reached.size === 0) reached = new Set(found);
   }
-  for (const step of canvas.steps) {
-    if (seen.has(step.id)) continue;
-    seen.add(step.id);
-    levels.push([step.id]);
+  // Longest path over the links that rank: a step's column settles once every step before it has.
+  const column = new Map<string, number>();
+  const waiting = new Map<string, number>(found.map((id) => [id, 0]));
+  for (const tos of forward.values()) for (const to of tos) waiting.set(to, (waiting.get(to) ?? 0) + 1);
+  const ready = found.filter((id) => waiting.get(id) === 0);
+  for (const id of ready) column.set(id, 0);
+  while (ready.length > 0) {
+    const id = ready.shift()!;
+    for (const to of forward.get(id) ?? []) {
+      column.set(to, Math.max(column.get(to) ?? 0, column.get(id)! + 1));
+      const left = waiting.get(to)! - 1;
+      waiting.set(to, left);
+      if (left === 0) ready.push(to);
+    }
   }
-  return levels;
+  const columns: string[][] = [];
+  for (const id of found) (columns[column.get(id) ?? 0] ??= []).push(id);
+  const lanes = new Map<string, number>();
+  const taken = new Set<string>();
+  let widest = -1;
+  for (const id of found) {
+    const by = ledBy.get(id);
+    const from = by ? lanes.get(by.from) : undefined;
+    let lane = by?.first && from !== undefined ? from : widest + 1;
+    while (taken.has(`${column.get(id) ?? 0}:${lane}`)) lane++;
+    taken.add(`${column.get(id) ?? 0}:${lane}`);
+    lanes.set(id, lane);
+    widest = Math.max(widest, lane);
+  }
+  return { columns, lanes, reached };
 }
 
-/** The order the step cards are shown in: the graph's, top to bottom. */
-export const stepOrder = (canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[] => stepLevels(canvas).flat();
+/**
+ * The order the step cards are shown in: the graph's, column by column, so that cards and graph read
+ * alike; the steps users cannot get to after them.
+ */
+export function stepOrder(canvas: Pick<CanvasBody, 'first_step' | 'steps'>): string[] {
+  const { columns, reached } = graphLayout(canvas);
+  const all = columns.flat();
+  return [...all.filter((id) => reached.has(id)), ...all.filter((id) => !reached.has(id))];
+}
 
 /**
  * Adds a step after `afterId` (or after the last step shown when none is chosen; as the first step of an
  * empty canvas): it takes over where that step led, and that step now leads to it. After a decision
- * split, it goes on the split's `yes` branch. Returns the new canvas and the new step's id.
+ * split, it goes on the branch chosen (`yes` unless told). Returns the new canvas and the new step's id.
  */
-export function addStep<C extends CanvasBody>(canvas: C, type: StepType, afterId: string | null): { canvas: C; id: string } {
+export function addStep<C extends CanvasBody>(canvas: C, type: StepType, afterId: string | null, splitBranch: 'yes' | 'no' = 'yes'): { canvas: C; id: string } {
   const id = freshStepId(type, canvas.steps);
   const order = stepOrder(canvas);
   const after = canvas.steps.find((s) => s.id === afterId) ?? canvas.steps.find((s) => s.id === order[order.length - 1]);
-  if (!after) return { canvas: { ...canvas, first_step: id, steps: [newStep(type, id, null)] }, id };
-  const branch: Branch = after.type === 'decision_split' ? 'yes' : 'next';
+  if (!after) return { canvas: { ...canvas, first_step: id, steps: [...canvas.steps, newStep(type, id, null)] }, id };
+  const branch: Branch = after.type === 'decision_split' ? splitBranch : 'next';
   const added = newStep(type, id, after[branch] ?? null);
   const steps = canvas.steps.flatMap((s) => (s === after ? [{ ...s, [branch]: id }, added] : [s]));
   return { canvas: { ...canvas, steps }, id };
+}
+
+/** The branches a step has, by name: a split's `yes`/`no`, any other step's `next`. */
+export const hasBranch = (step: Step, branch: Branch): boolean => (step.type === 'decision_split' ? branch !== 'next' : branch === 'next');
+
+/**
+ * Sets where a step's branch leads (`to` null: the user exits there). A branch the step does not have,
+ * a step that does not exist or a link of a step to itself leaves the canvas as it was (the same object).
+ */
+export function connect<C extends CanvasBody>(canvas: C, fromId: string, branch: Branch, to: string | null): C {
+  const from = canvas.steps.find((s) => s.id === fromId);
+  if (!from || !hasBranch(from, branch) || to === fromId) return canvas;
+  if (to !== null && !canvas.steps.some((s) => s.id === to)) return canvas;
+  if ((from[branch] ?? null) === to) return canvas;
+  return { ...canvas, steps: canvas.steps.map((s) => (s === from ? { ...s, [branch]: to } : s)) };
+}
+
+/** The branch now leads nowhere: users exit the canvas after the step. */
+export const disconnect = <C extends CanvasBody>(canvas: C, fromId: string, branch: Branch): C => connect(canvas, fromId, branch, null);
+
+/** Users enter at this step (null: the canvas has no first step, which launch refuses). */
+export function makeFirst<C extends CanvasBody>(canvas: C, id: string | null): C {
+  if (id !== null && !canvas.steps.some((s) => s.id === id)) return canvas;
+  return canvas.first_step === id ? canvas : { ...canvas, first_step: id };
+}
+
+/**
+ * Where the links into a deleted step go: to where it led when it has a single `next` (null: exit),
+ * otherwise (a split, whose two ways cannot both be kept) nowhere.
+ */
+function reattachTarget(step: Step): string | null {
+  return step.type === 'decision_split' ? null : (step.next ?? null);
+}
+
+/** What deleting a step does, in words for its confirmation. */
+export function deleteStepWords(canvas: Pick<CanvasBody, 'first_step' | 'steps'>, id: string): string {
+  const step = canvas.steps.find((s) => s.id === id);
+  if (!step) return '';
+  const into = canvas.steps.filter((s) => s.id !== id && branchesOf(s).some((b) => b.to === id)).map((s) => `step ${s.id}`);
+  if (canvas.first_step === id) into.unshift('the entry');
+  const target = reattachTarget(step);
+  if (into.length === 0) return `Delete step ${id}? Nothing leads to it.`;
+  const what = into.join(', ');
+  if (step.type === 'decision_split') return `Delete step ${id}? A split has two ways on, so the links from ${what} are cleared (users exit there).`;
+  return target === null ? `Delete step ${id}? ${what} will lead to the exit instead, as it did.` : `Delete step ${id}? ${what} will lead to step ${target} instead, where it led.`;
+}
+
+/**
+ * Removes a step. The steps (and first_step) that led to it now lead to where it led when it has a
+ * single `next`; after a split, those links are cleared. A link to the step being its own target is
+ * never created (a step that led to X, deleted, leading back to X would be a self-loop): cleared then.
+ */
+export function deleteStep<C extends CanvasBody>(canvas: C, id: string): C {
+  const gone = canvas.steps.find((s) => s.id === id);
+  if (!gone) return canvas;
+  const target = reattachTarget(gone);
+  const steps = canvas.steps
+    .filter((s) => s !== gone)
+    .map((s) => {
+      let changed = s;
+      for (const { branch, to } of branchesOf(s)) if (to === id) changed = { ...changed, [branch]: target === s.id ? null : target };
+      return changed;
+    });
+  return { ...canvas, steps, first_step: canvas.first_step === id ? target : canvas.first_step };
+}
+
+/**
+ * Which one thing an edit changed, for the undo history to merge keystrokes: a top-level field's name,
+ * or `step <id> <key>` for one key of one step's config (or the step's own fields). Null for an edit of
+ * several things or of the steps' set, which is never merged.
+ */
+export function editKey(before: CanvasBody, after: CanvasBody): string | null {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)] as (keyof CanvasBody)[]);
+  const changed = [...keys].filter((k) => stableJson(before[k]) !== stableJson(after[k]));
+  const key = changed[0];
+  if (changed.length !== 1 || key === undefined) return null;
+  if (key !== 'steps') return key;
+  if (before.steps.length !== after.steps.length) return null;
+  const differing = before.steps.flatMap((s, i) => (stableJson(s) === stableJson(after.steps[i]) ? [] : [i]));
+  const at = differing[0];
+  if (differing.length !== 1 || at === undefined) return null;
+  const [a, b] = [before.steps[at], after.steps[at]];
+  if (!a || !b || a.id !== b.id || a.type !== b.type) return null;
+  const inConfig = [...new Set([...Object.keys(a.config), ...Object.keys(b.config)])].filter((k) => stableJson(a.config[k]) !== stableJson(b.config[k]));
+  // A link (next/yes/no) is a structural edit: each one is worth its own undo.
+  if (inConfig.length !== 1) return null;
+  return `step ${a.id} ${inConfig[0]}`;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * A canvas (spec §8 "canvas"): its settings, the journey as a graph, one card per step, Add step, and
  * the lifecycle (Save, Launch, Stop, Archive). The edited canvas lives in this page's state until
- * Save (Launch saves first); leaving with unsaved changes asks the browser to warn. Only a draft is
+ * Save (Launch saves first), with Undo and Redo of its edits; leaving with unsaved changes asks first
+ * (the browser's beforeunload, and LeaveGuard for links inside the dashboard). Only a draft is
  * edited here, by editors and admins; viewers see everything read-only and none of the buttons.
  * A launch refusal's reasons are shown inside the card of the step they name, the others at the top.
  */
@@ -10,12 +11,15 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, seg } from '../api/client.ts';
 import type { Canvas, CanvasBody, Step, StepType } from '../api/types.ts';
+import type { Link as GraphLink } from '../canvas/CanvasGraph.tsx';
 import { AddStepMenu } from '../canvas/AddStepMenu.tsx';
 import { CanvasActions } from '../canvas/CanvasActions.tsx';
 import { CanvasGraph } from '../canvas/CanvasGraph.tsx';
 import { EntrySettings } from '../canvas/EntrySettings.tsx';
-import { addStep, audienceText, bodyOf, parseAudience, reasonsByStep, stableJson, STATUS_WORDS, stepOrder } from '../canvas/model.ts';
+import { LeaveGuard } from '../canvas/LeaveGuard.tsx';
+import { addStep, audienceText, bodyOf, connect, deleteStep, deleteStepWords, makeFirst, parseAudience, reasonsByStep, stableJson, STATUS_WORDS, stepOrder, type Branch } from '../canvas/model.ts';
 import { StepCard } from '../canvas/StepCard.tsx';
+import { useCanvasHistory } from '../canvas/useCanvasHistory.ts';
 import '../canvas/canvas.css';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { usePageTitle } from '../components/usePageTitle.ts';
@@ -60,8 +64,13 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const client = useQueryClient();
   const editor = can(session, 'editor');
   const [saved, setSaved] = useState(initial);
-  const [edited, setEdited] = useState<CanvasBody>(() => bodyOf(initial));
   const [audience, setAudience] = useState<{ text: string; problem: string | null }>(() => ({ text: audienceText(initial.audience), problem: null }));
+  const editable = editor && saved.status === 'draft';
+  // An undo or redo brings back the canvas's audience: its text follows.
+  const restore = useCallback((c: CanvasBody) => setAudience({ text: audienceText(c.audience), problem: null }), []);
+  const history = useCanvasHistory(() => bodyOf(initial), editable, restore);
+  const { edited, edit: setEdited } = history;
+  const [splitBranch, setSplitBranch] = useState<'yes' | 'no'>('yes');
   const [chosen, setChosen] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<ReturnType<typeof reasonsByStep> | null>(null);
   const [warnings, setWarnings] = useState<ReadonlyMap<string, string[]>>(new Map());
@@ -69,7 +78,6 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const cards = useRef(new Map<string, HTMLElement>());
   const focusNext = useRef<string | null>(null);
 
-  const editable = editor && saved.status === 'draft';
   const savedJson = useMemo(() => stableJson(bodyOf(saved)), [saved]);
   const dirty = editable && (audience.problem !== null || stableJson(bodyOf(edited)) !== savedJson);
 
@@ -95,7 +103,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
     setSaved(canvas);
     client.setQueryData(canvasKey(canvas.id), canvas);
     void client.invalidateQueries({ queryKey: ['canvases', 'list'] });
-    setEdited((current) => (sent === undefined || current === sent ? bodyOf(canvas) : current));
+    history.replace((current) => (sent === undefined || current === sent ? bodyOf(canvas) : current));
   };
 
   const action = useMutation({
@@ -140,12 +148,26 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
     if (parsed.ok) setEdited((c) => ({ ...c, audience: parsed.audience }));
   };
   const onAdd = (type: StepType) => {
-    const { canvas, id } = addStep(edited, type, chosen);
+    const { canvas, id } = addStep(edited, type, chosen, splitBranch);
     focusNext.current = id;
     setChosen(id);
     setEdited(canvas);
   };
   const setStep = (step: Step) => setEdited((c) => ({ ...c, steps: c.steps.map((s) => (s.id === step.id ? step : s)) }));
+  const setLink = (from: string, branch: Branch, to: string | null) => setEdited((c) => connect(c, from, branch, to));
+  const onGraphLink = useCallback(
+    (link: GraphLink, to: string | null) => setEdited((c) => (link.from === 'entry' ? makeFirst(c, to) : connect(c, link.stepId, link.branch, to))),
+    [setEdited],
+  );
+  const onDelete = (id: string) => {
+    const gone = edited.steps.find((s) => s.id === id);
+    const after = deleteStep(edited, id);
+    // Focus goes to where the deleted step led, else to the first card left: never lost on <body>.
+    const next = gone && gone.type !== 'decision_split' ? gone.next : null;
+    focusNext.current = next ?? stepOrder(after)[0] ?? null;
+    if (chosen === id) setChosen(null);
+    setEdited(after);
+  };
   const openStep = useCallback((id: string) => {
     setChosen(id);
     const card = cards.current.get(id);
@@ -155,8 +177,10 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
 
   const order = useMemo(() => stepOrder(edited), [edited]);
   const byId = useMemo(() => new Map(edited.steps.map((s) => [s.id, s] as const)), [edited.steps]);
-  const types = useMemo(() => new Map(edited.steps.map((s) => [s.id, s.type] as const)), [edited.steps]);
-  const addWhere = chosen !== null && byId.has(chosen) ? `after step ${chosen}` : order.length > 0 ? `after step ${order[order.length - 1]}` : 'as the first step';
+  const types = useMemo(() => new Map(order.map((id) => [id, byId.get(id)!.type] as const)), [order, byId]);
+  const addAfter = chosen !== null && byId.has(chosen) ? chosen : (order[order.length - 1] ?? null);
+  const afterSplit = addAfter !== null && byId.get(addAfter)?.type === 'decision_split';
+  const addWhere = addAfter === null ? 'as the first step' : `after step ${addAfter}${afterSplit ? ` on its ${splitBranch} branch` : ''}`;
 
   return (
     <div className="canvas-page">
@@ -179,6 +203,17 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
         onArchive={() => action.mutate('archive')}
       />
       {/* "Saved." next to "Unsaved changes" would contradict itself once the user edits again. */}
+      {editable ? (
+        <div className="row history-actions">
+          <button type="button" className="secondary" onClick={history.undo} disabled={!history.canUndo} aria-keyshortcuts="Control+Z Meta+Z">
+            Undo
+          </button>
+          <button type="button" className="secondary" onClick={history.redo} disabled={!history.canRedo} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z Control+Y">
+            Redo
+          </button>
+        </div>
+      ) : null}
+      {editable ? <LeaveGuard dirty={dirty} /> : null}
       {notice && !(notice === 'save' && dirty) ? (
         <p className="alert ok" role="status">
           {NOTICE[notice]}
@@ -213,13 +248,13 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
       <EntrySettings canvas={edited} editable={editable} onChange={setEdited} audienceText={audience.text} audienceProblem={audience.problem} onAudienceText={onAudienceText} />
 
       <h2>Journey</h2>
-      <CanvasGraph canvas={edited} chosen={chosen} onOpen={openStep} />
+      <CanvasGraph canvas={edited} chosen={chosen} editable={editable} onOpen={openStep} onLink={onGraphLink} />
 
       <div className="steps-head">
         <h2>Steps</h2>
         {editable ? (
           <div className="row">
-            <AddStepMenu onAdd={onAdd} where={addWhere} />
+            <AddStepMenu onAdd={onAdd} where={addWhere} splitBranch={afterSplit ? { value: splitBranch, onChange: setSplitBranch } : undefined} />
             <small>New steps go {addWhere}. Click a step to choose another place.</small>
           </div>
         ) : null}
@@ -236,12 +271,17 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
             }}
             step={step}
             types={types}
+            first={edited.first_step === id}
+            deleteQuestion={deleteStepWords(edited, id)}
             editable={editable}
             chosen={chosen === id}
             reasons={(refused && refusal?.byStep.get(id)) || []}
             warnings={warnings.get(id) ?? []}
             onChange={setStep}
             onChoose={() => setChosen(id)}
+            onLink={(branch, to) => setLink(id, branch, to)}
+            onMakeFirst={() => setEdited((c) => makeFirst(c, id))}
+            onDelete={() => onDelete(id)}
           />
         );
       })}
