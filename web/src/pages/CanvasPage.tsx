@@ -9,13 +9,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, seg } from '../api/client.ts';
-import type { Canvas, CanvasBody, Step, StepType } from '../api/types.ts';
+import type { Canvas, CanvasBody, Filter, Step, StepType } from '../api/types.ts';
 import { AddStepMenu } from '../canvas/AddStepMenu.tsx';
 import { CanvasActions } from '../canvas/CanvasActions.tsx';
 import { CanvasGraph } from '../canvas/CanvasGraph.tsx';
 import { EntrySettings } from '../canvas/EntrySettings.tsx';
-import { addStep, audienceText, bodyOf, parseAudience, reasonsByStep, stableJson, STATUS_WORDS, stepOrder } from '../canvas/model.ts';
+import { addStep, bodyOf, reasonsByStep, stableJson, STATUS_WORDS, stepOrder } from '../canvas/model.ts';
 import { StepCard } from '../canvas/StepCard.tsx';
+import { StepProblemsContext } from '../canvas/step-problems.ts';
 import '../canvas/canvas.css';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { usePageTitle } from '../components/usePageTitle.ts';
@@ -61,7 +62,9 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const editor = can(session, 'editor');
   const [saved, setSaved] = useState(initial);
   const [edited, setEdited] = useState<CanvasBody>(() => bodyOf(initial));
-  const [audience, setAudience] = useState<{ text: string; problem: string | null }>(() => ({ text: audienceText(initial.audience), problem: null }));
+  const [audience, setAudience] = useState<{ problem: string | null }>({ problem: null });
+  // Step editors' problems by step id (canvas/step-problems.ts): Save refuses while there is one.
+  const [stepProblems, setStepProblems] = useState<ReadonlyMap<string, string>>(new Map());
   const [chosen, setChosen] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<ReturnType<typeof reasonsByStep> | null>(null);
   const [warnings, setWarnings] = useState<ReadonlyMap<string, string[]>>(new Map());
@@ -71,7 +74,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
 
   const editable = editor && saved.status === 'draft';
   const savedJson = useMemo(() => stableJson(bodyOf(saved)), [saved]);
-  const dirty = editable && (audience.problem !== null || stableJson(bodyOf(edited)) !== savedJson);
+  const dirty = editable && (audience.problem !== null || stepProblems.size > 0 || stableJson(bodyOf(edited)) !== savedJson);
 
   useEffect(() => {
     if (!dirty) return;
@@ -104,6 +107,8 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
       if (kind === 'save' || (kind === 'launch' && dirty)) {
         if (edited.name.trim() === '') throw new NotSaved('Not saved: the canvas needs a name.');
         if (audience.problem !== null) throw new NotSaved(`Not saved: ${audience.problem}`);
+        const [stepProblem] = stepProblems.values();
+        if (stepProblem !== undefined) throw new NotSaved(`Not saved: ${stepProblem}`);
         const sent = edited;
         const answer = await api<Canvas>('PUT', path, bodyOf(sent));
         accept(answer, sent);
@@ -134,11 +139,19 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   });
   const refused = action.error instanceof ApiError && action.error.code === 'launch_refused';
 
-  const onAudienceText = (text: string) => {
-    const parsed = parseAudience(text);
-    setAudience({ text, problem: parsed.ok ? null : parsed.message });
-    if (parsed.ok) setEdited((c) => ({ ...c, audience: parsed.audience }));
+  const onAudience = (filter: Filter | null, problem: string | null) => {
+    setAudience({ problem });
+    if (problem === null) setEdited((c) => ({ ...c, audience: filter }));
   };
+  const reportStepProblem = useCallback((stepId: string, problem: string | null) => {
+    setStepProblems((now) => {
+      if ((now.get(stepId) ?? null) === problem) return now;
+      const next = new Map(now);
+      if (problem === null) next.delete(stepId);
+      else next.set(stepId, problem);
+      return next;
+    });
+  }, []);
   const onAdd = (type: StepType) => {
     const { canvas, id } = addStep(edited, type, chosen);
     focusNext.current = id;
@@ -159,7 +172,8 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const addWhere = chosen !== null && byId.has(chosen) ? `after step ${chosen}` : order.length > 0 ? `after step ${order[order.length - 1]}` : 'as the first step';
 
   return (
-    <div className="canvas-page">
+    // The provider shares the div's indentation to keep this hunk small for parallel edits of this page.
+    <StepProblemsContext.Provider value={reportStepProblem}><div className="canvas-page">
       <p className="crumbs">
         <Link to="/canvases">All canvases</Link>
       </p>
@@ -210,7 +224,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
         <p className="note">This canvas is {STATUS_WORDS[saved.status].toLowerCase()}: only a draft is edited here, so its settings and steps are shown read-only.</p>
       ) : null}
 
-      <EntrySettings canvas={edited} editable={editable} onChange={setEdited} audienceText={audience.text} audienceProblem={audience.problem} onAudienceText={onAudienceText} />
+      <EntrySettings canvas={edited} editable={editable} onChange={setEdited} onAudience={onAudience} />
 
       <h2>Journey</h2>
       <CanvasGraph canvas={edited} chosen={chosen} onOpen={openStep} />
@@ -245,6 +259,6 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
           />
         );
       })}
-    </div>
+    </div></StepProblemsContext.Provider>
   );
 }
