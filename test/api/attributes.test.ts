@@ -61,6 +61,16 @@ describeEachStore('api: GET /api/attributes', ({ store }) => {
     expect((await attributes(ws.key)).map((x) => x.name)).toContain('legacy_flag');
   });
 
+  it('reads stored JSON that escapes NUL or a lone surrogate (PostgreSQL\'s json types refuse those) and keeps an emoji key whole', async () => {
+    const ws = await api.workspace();
+    const tracked = await api.call(ws.key, 'POST', '/api/users/track', String.raw`{"attributes":[{"external_id":"u1","note":"x\u0000y","half":"\ud800","\ud83d\ude00":1,"nul\u0000key":true,"path":"C:\\u0000"}]}`);
+    expect(tracked.body.attributes_processed).toBe(1);
+    const custom = (await attributes(ws.key)).filter((x) => !x.standard);
+    expect(custom.map((x) => x.name)).toEqual(expect.arrayContaining(['half', 'note', 'path', '😀']));
+    expect(custom.find((x) => x.name === '😀')?.type).toBe('number');
+    expect(custom.some((x) => x.name.startsWith('nul'))).toBe(true);
+  });
+
   it('answers any signed-in role and API keys; nobody else', async () => {
     const ws = await api.workspace();
     await track(ws.key, [{ external_id: 'u1', vip: true }]);

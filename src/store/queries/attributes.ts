@@ -17,6 +17,15 @@ const TYPE_OF: Readonly<Record<string, JsonType>> = {
   null: 'null',
 };
 
+/**
+ * The stored text may escape NUL or a lone surrogate (JSON allows both; the store keeps what was tracked),
+ * which PostgreSQL's json types refuse to read, failing the whole statement. Only names and types are
+ * wanted here, so such escapes become U+FFFD before parsing. A surrogate pair (an emoji) is left alone.
+ */
+const UNPARSABLE_ESCAPES = String.raw`\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}`;
+/** `\ufffd` as regexp_replace writes it (a backslash is doubled in its replacement). */
+const REPLACEMENT_ESCAPE = String.raw`\\ufffd`;
+
 export function attributeQueries({ db, dialect }: QueryContext): AttributeQueries {
   return {
     async listCustomAttributes(workspaceId, sample, limit) {
@@ -28,7 +37,7 @@ export function attributeQueries({ db, dialect }: QueryContext): AttributeQuerie
           ? await sql<{ name: string; type: string; n: number }>`
               select e.key as name, jsonb_typeof(e.value) as type, count(*)::int as n
               from (select custom from profiles where workspace_id = ${workspaceId} order by id desc limit ${sample}) p
-              cross join lateral jsonb_each(p.custom::jsonb) e
+              cross join lateral jsonb_each(regexp_replace(p.custom, ${UNPARSABLE_ESCAPES}, ${REPLACEMENT_ESCAPE}, 'g')::jsonb) e
               group by e.key, jsonb_typeof(e.value)`.execute(db)
           : await sql<{ name: string; type: string; n: number }>`
               select j.key as name, j.type as type, count(*) as n
