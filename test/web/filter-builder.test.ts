@@ -120,7 +120,11 @@ describe.skipIf(browserMissing !== null)(`web: the filter builder${browserMissin
       expect(await c22.getByLabel('Value').getAttribute('aria-invalid')).toBe('true');
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByRole('alert').filter({ hasText: 'Not saved: Entry audience, condition 2.2: “abc” is not a number' }).waitFor();
-      expect(JSON.stringify((await admin.call('GET', `/api/canvases/${id}`)).body.audience)).toBe(JSON.stringify(AUDIENCE));
+      // Launch saves first, so it refuses the same way and the canvas stays a draft.
+      await page.getByRole('button', { name: 'Launch', exact: true }).click();
+      await page.getByRole('alert').filter({ hasText: 'Not saved: Entry audience, condition 2.2: “abc” is not a number' }).waitFor();
+      const kept = (await admin.call('GET', `/api/canvases/${id}`)).body;
+      expect([kept.status, JSON.stringify(kept.audience)]).toEqual(['draft', JSON.stringify(AUDIENCE)]);
       await checkA11y(page);
       await screenshot(page, 'filter-builder-invalid');
 
