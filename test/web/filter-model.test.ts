@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Filter } from '../../web/src/api/types.ts';
-import { draftOf, draftProblem, emptyCondition, filterOf, kindFor, retyped, updateAt, type ConditionDraft, type FilterDraft, type GroupDraft } from '../../web/src/canvas/filter/model.ts';
+import { draftOf, draftProblem, emptyCondition, filterDepth, filterOf, kindFor, retyped, updateAt, type ConditionDraft, type FilterDraft, type GroupDraft } from '../../web/src/canvas/filter/model.ts';
 
 const roundTrip = (f: Filter | null, bare = false) => filterOf(draftOf(f, bare));
 
@@ -106,5 +106,16 @@ describe('problems', () => {
     expect(filterOf(removed)).toEqual({ all: [{ attribute: 'a', op: 'exists' }, { any: [{ attribute: 'c', op: 'exists' }] }] });
     const renamed = { ...d, root: updateAt(d.root, [0], (m) => ({ ...m, attribute: 'z' }) as ConditionDraft) };
     expect(filterOf(renamed)).toEqual({ all: [{ attribute: 'z', op: 'exists' }, { any: [{ attribute: 'b', op: 'exists' }, { attribute: 'c', op: 'exists' }] }] });
+  });
+});
+
+describe('filterDepth', () => {
+  it('counts levels without recursion, even thousands deep', () => {
+    expect(filterDepth(null)).toBe(0);
+    expect(filterDepth({ attribute: 'a', op: 'exists' })).toBe(1);
+    expect(filterDepth({ all: [{ attribute: 'a', op: 'exists' }, { any: [{ attribute: 'b', op: 'exists' }] }] })).toBe(3);
+    let deep: Filter = { attribute: 'a', op: 'exists' };
+    for (let i = 0; i < 10_000; i++) deep = { all: [deep] };
+    expect(filterDepth(deep)).toBe(10_001);
   });
 });

@@ -9,7 +9,7 @@ import type { Filter } from '../../api/types.ts';
 import { stableJson } from '../model.ts';
 import { FilterGroup } from './FilterGroup.tsx';
 import { FocusNewContext } from './focus.ts';
-import { draftOf, draftProblem, filterOf, OP_WORDS, type FilterDraft, type FilterOp } from './model.ts';
+import { draftOf, draftProblem, filterDepth, filterOf, OP_WORDS, type FilterDraft, type FilterOp } from './model.ts';
 import { useAttributes } from './useAttributes.ts';
 import './filter.css';
 
@@ -26,7 +26,22 @@ export interface FilterBuilderProps {
   onChange: (filter: Filter | null, problem: string | null) => void;
 }
 
-export function FilterBuilder({ legend, emptyMeans, value, bareWhenOne, editable, onChange }: FilterBuilderProps) {
+/** Deeper than the server accepts for a new canvas (src/core/canvas-caps.ts): shown as a note, not drawn level by level. */
+const DEEPEST_SHOWN = 32;
+
+export function FilterBuilder(props: FilterBuilderProps) {
+  const depth = filterDepth(props.value);
+  if (depth > DEEPEST_SHOWN)
+    return (
+      <div className="filter-readonly" role="group" aria-label={props.legend}>
+        <p className="filter-legend">{props.legend}</p>
+        <p>This filter nests {depth.toLocaleString()} levels deep, more than the builder shows; it is kept as it is (a script can change it through the API).</p>
+      </div>
+    );
+  return <EditableFilter {...props} />;
+}
+
+function EditableFilter({ legend, emptyMeans, value, bareWhenOne, editable, onChange }: FilterBuilderProps) {
   const uid = useId();
   const { list, typeOf } = useAttributes();
   const [draft, setDraft] = useState<FilterDraft>(() => draftOf(value, bareWhenOne));

@@ -4,6 +4,12 @@ import { ConditionRow } from './ConditionRow.tsx';
 import { FocusNewContext } from './focus.ts';
 import { emptyCondition, emptyGroup, type AttributeType, type GroupDraft, type MemberDraft } from './model.ts';
 
+/**
+ * The server refuses filters nested over 32 deep (src/core/canvas-caps.ts; the top filter is 1): a group at
+ * this many levels below the top would put its new group's conditions past that, so it offers no Add group.
+ */
+const DEEPEST_GROUP_WITH_ADD_GROUP = 29;
+
 export interface FilterGroupProps {
   group: GroupDraft;
   /** The top group's own legend (e.g. "Entry audience"); nested groups are "Group 2.1". */
@@ -63,9 +69,11 @@ export function FilterGroup({ group, legend, path, datalistId, typeOf, onChange,
         <button ref={addButton} type="button" className="secondary" aria-label={`Add condition${suffix}`} onClick={() => add(emptyCondition())}>
           Add condition
         </button>
-        <button type="button" className="secondary" aria-label={`Add group${suffix}`} onClick={() => add({ ...emptyGroup(group.mode === 'all' ? 'any' : 'all'), members: [emptyCondition()] })}>
-          Add group
-        </button>
+        {(nested ? path.split('.').length : 0) < DEEPEST_GROUP_WITH_ADD_GROUP ? (
+          <button type="button" className="secondary" aria-label={`Add group${suffix}`} onClick={() => add({ ...emptyGroup(group.mode === 'all' ? 'any' : 'all'), members: [emptyCondition()] })}>
+            Add group
+          </button>
+        ) : null}
         {onRemove ? (
           <button type="button" className="secondary" aria-label={`Remove group ${path}`} onClick={onRemove}>
             Remove group

@@ -235,3 +235,17 @@ export function updateAt(group: GroupDraft, path: readonly number[], f: (m: Memb
   });
   return { ...group, members };
 }
+
+/** How deep a filter nests (1: a bare condition or an empty group), walked without recursion: a stored one may nest thousands deep. */
+export function filterDepth(filter: Filter | null | undefined): number {
+  if (filter == null) return 0;
+  let deepest = 0;
+  const stack: [Filter, number][] = [[filter, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [f, depth] = item;
+    deepest = Math.max(deepest, depth);
+    const members = 'all' in f ? f.all : 'any' in f ? f.any : [];
+    for (const m of members) stack.push([m, depth + 1]);
+  }
+  return deepest;
+}
