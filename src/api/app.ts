@@ -18,6 +18,7 @@ import { installErrorHandler } from './errors.ts';
 import { jsonBodyParser } from './json-body.ts';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { attributeRoutes } from './routes/attributes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { canvasRoutes } from './routes/canvases.ts';
 import { journeyRoutes } from './routes/journeys.ts';
@@ -101,6 +102,7 @@ export async function buildApi({ deps, logger = false, webDir = null }: BuildApi
   await app.register(apiKeyRoutes, deps);
   // Routes: one plugin per resource (style guide §10), each receiving ApiDeps as its options.
   await app.register(usersRoutes, deps);
+  await app.register(attributeRoutes, deps);
   await app.register(canvasRoutes, deps);
   await app.register(journeyRoutes, deps);
   await app.register(syncRoutes, deps);

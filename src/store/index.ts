@@ -9,6 +9,7 @@ import { tryLead, type Leadership } from './locks.ts';
 import { migrationProvider, type Dialect } from './migrations.ts';
 import type { Queries, Store } from './port.ts';
 import { apiKeyQueries } from './queries/api-keys.ts';
+import { attributeQueries } from './queries/attributes.ts';
 import { canvasQueries } from './queries/canvases.ts';
 import { journeyQueries } from './queries/journeys.ts';
 import { memberQueries } from './queries/members.ts';
@@ -24,7 +25,7 @@ import type { DB } from './schema.ts';
 
 function queries(db: Kysely<DB>, dialect: Dialect, copyOut?: CopyOut): Queries {
   const ctx = { db, dialect, ...(copyOut ? { copyOut } : {}) };
-  return { ...workspaceQueries(ctx), ...apiKeyQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx), ...webhookOutboxQueries(ctx), ...memberQueries(ctx), ...retentionQueries(ctx) };
+  return { ...workspaceQueries(ctx), ...apiKeyQueries(ctx), ...profileQueries(ctx), ...journeyQueries(ctx), ...syncQueries(ctx), ...syncRequeueQueries(ctx), ...canvasQueries(ctx), ...userHistoryQueries(ctx), ...tiktokConnectionQueries(ctx), ...webhookOutboxQueries(ctx), ...memberQueries(ctx), ...retentionQueries(ctx), ...attributeQueries(ctx) };
 }
 
 export async function createStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {
@@ -69,3 +70,4 @@ export type * from './sync-port.ts';
 export type * from './webhook-port.ts';
 export type * from './member-port.ts';
 export type * from './retention-port.ts';
+export type * from './attribute-port.ts';

@@ -6,6 +6,7 @@
  */
 import type { CanvasDefinition, CanvasStatus } from '../core/canvas.ts';
 import type { IdentifierRows } from '../core/identifier-rows.ts';
+import type { AttributeQueries } from './attribute-port.ts';
 import type { JourneyQueries } from './journey-port.ts';
 import type { MemberQueries } from './member-port.ts';
 import type { Leadership } from './locks.ts';
@@ -282,7 +283,7 @@ export interface TikTokConnectionQueries {
   pruneOAuthStates(now: number, limit: number): Promise<number>;
 }
 
-export interface Queries extends WorkspaceQueries, ApiKeyQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries, SyncQueries, TikTokConnectionQueries, WebhookOutboxQueries, MemberQueries, RetentionQueries {}
+export interface Queries extends WorkspaceQueries, ApiKeyQueries, ProfileQueries, JourneyQueries, UserHistoryQueries, CanvasQueries, SyncQueries, TikTokConnectionQueries, WebhookOutboxQueries, MemberQueries, RetentionQueries, AttributeQueries {}
 
 export interface Store extends Queries {
   readonly dialect: Dialect;

@@ -147,6 +147,7 @@ const ROUTES: Record<string, { valid(fx: Fixtures): Promise<ValidRequest> | Vali
     }),
   },
   'GET /api/users/{external_id}': { valid: () => ({ url: '/api/users/fuzz-user' }) },
+  'GET /api/attributes': { valid: () => ({ url: '/api/attributes' }) },
   'GET /healthz': { valid: () => ({ url: '/healthz' }) },
   'GET /api/canvases': { valid: () => ({ url: '/api/canvases?limit=2' }) },
   'POST /api/canvases': { valid: () => ({ url: '/api/canvases', body: SPEC_CANVAS }), ok: [201] },

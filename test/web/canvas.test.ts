@@ -66,13 +66,14 @@ describe.skipIf(browserMissing !== null)(`web: canvases and the canvas page${bro
       await page.getByLabel('Name', { exact: true }).fill('Spring buyers');
       await page.getByRole('radio', { name: 'Event' }).check();
       await page.getByLabel('Event name').fill('purchase');
-      await page.getByLabel('Entry audience').fill('{"all": [');
-      await page.getByText('Entry audience is not valid JSON').waitFor();
-      // An invalid audience is not sent at all.
+      // An audience condition without an attribute is not sent at all (the builder: test/web/filter-builder.test.ts).
+      const audience = page.getByRole('group', { name: 'Entry audience', exact: true });
+      await audience.getByRole('button', { name: 'Add condition', exact: true }).click();
       await page.getByRole('button', { name: 'Save', exact: true }).click();
-      await page.getByRole('alert').filter({ hasText: 'Not saved: Entry audience is not valid JSON' }).waitFor();
+      await page.getByRole('alert').filter({ hasText: 'Not saved: Entry audience, condition 1: Choose or type an attribute name.' }).waitFor();
       expect((await admin.call('GET', `/api/canvases/${id}`)).body.name).toBe('Untitled canvas');
-      await page.getByLabel('Entry audience').fill('{"all": [{"attribute": "country", "op": "eq", "value": "US"}]}');
+      await audience.getByLabel('Attribute').fill('country');
+      await audience.getByLabel('Value').fill('US');
       expect(await wouldWarnOnLeave(page)).toBe(true);
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
@@ -212,9 +213,8 @@ describe.skipIf(browserMissing !== null)(`web: canvases and the canvas page${bro
       expect(await card.getByLabel('Next step').inputValue()).toBe('vip');
       const split = page.getByRole('region', { name: 'Step vip · Decision Split' });
       expect([await split.getByLabel('If yes').inputValue(), await split.getByLabel('If no').inputValue()]).toEqual(['mark', '']);
-      // Not editable before the canvas builder: shown as it is, and said so.
-      expect(await split.locator('pre').innerText()).toContain('"attribute": "vip"');
-      await split.getByText('comes with the canvas builder').waitFor();
+      // Its filter in the builder (test/web/filter-builder.test.ts).
+      expect(await split.getByRole('group', { name: 'Condition 1' }).getByLabel('Attribute').inputValue()).toBe('vip');
       // The graph labels the split's branches.
       await page.getByRole('region', { name: 'Journey graph' }).getByText('yes', { exact: true }).waitFor();
       // Clicking the graph's node takes the user to the step's card.
@@ -233,6 +233,9 @@ describe.skipIf(browserMissing !== null)(`web: canvases and the canvas page${bro
       expect(await card.getByLabel('Seconds').isEditable()).toBe(false);
       await card.getByText('Next: step vip (Decision Split).').waitFor();
       await split.getByText('If yes: step mark (User Update). If no: the user exits the canvas.').waitFor();
+      // The split's filter in words, with no builder controls.
+      expect(await split.getByRole('group', { name: 'Split filter' }).innerText()).toMatch(/vip\s+is\s+true/);
+      expect(await split.getByRole('button', { name: /Add condition|Remove/ }).count()).toBe(0);
 
       await page.getByRole('button', { name: 'Stop', exact: true }).click();
       await page.getByRole('group', { name: 'Stop this canvas?' }).waitFor();
@@ -286,6 +289,9 @@ describe.skipIf(browserMissing !== null)(`web: canvases and the canvas page${bro
       for (const name of ['Save', 'Launch', 'Stop', 'Archive', 'Add step']) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
       expect(await page.getByLabel('Name', { exact: true }).isEditable()).toBe(false);
       expect(await page.getByRole('radio', { name: 'Event' }).isEnabled()).toBe(false);
+      // The entry audience in words: no builder controls for a viewer.
+      await page.getByRole('group', { name: 'Entry audience' }).getByText('Every profile of the workspace.').waitFor();
+      expect(await page.getByRole('button', { name: /Add condition|Add group/ }).count()).toBe(0);
       expect(new URL(page.url()).pathname).toBe(`/canvases/${id}`);
       await checkA11y(page);
       await watched.assertClean();

@@ -1,20 +1,19 @@
 /**
  * The canvas's own settings (spec §3, §8): **Name**, **Entry** (API, Event with its event name,
- * Scheduled with its start), and the **Entry audience** filter, typed as JSON for now (the canvas
- * builder, issue #19, brings a filter editor). The audience's text is the page's, so that a half-typed
- * filter is kept as typed and never saved.
+ * Scheduled with its start), and the **Entry audience** filter, built by clicks (filter/FilterBuilder.tsx).
+ * A filter with a problem (a value that is not one yet) is reported to the page, which refuses to save it.
  */
 import { useId, useState } from 'react';
-import type { CanvasBody, Entry } from '../api/types.ts';
+import type { CanvasBody, Entry, Filter } from '../api/types.ts';
+import { FilterBuilder } from './filter/FilterBuilder.tsx';
 import { fromLocalInput, toLocalInput } from './model.ts';
 
 export interface EntrySettingsProps {
   canvas: CanvasBody;
   editable: boolean;
   onChange: (canvas: CanvasBody) => void;
-  audienceText: string;
-  audienceProblem: string | null;
-  onAudienceText: (text: string) => void;
+  /** The audience filter, or the problem that keeps the builder's draft from being one. */
+  onAudience: (audience: Filter | null, problem: string | null) => void;
 }
 
 const CHOICES: { type: Entry['type']; label: string; hint: string }[] = [
@@ -23,7 +22,7 @@ const CHOICES: { type: Entry['type']; label: string; hint: string }[] = [
   { type: 'scheduled', label: 'Scheduled', hint: 'Every profile in the entry audience enters once, at that time.' },
 ];
 
-export function EntrySettings({ canvas, editable, onChange, audienceText, audienceProblem, onAudienceText }: EntrySettingsProps) {
+export function EntrySettings({ canvas, editable, onChange, onAudience }: EntrySettingsProps) {
   const uid = useId();
   const entry = canvas.entry;
   // Switching away and back keeps what was typed.
@@ -91,25 +90,7 @@ export function EntrySettings({ canvas, editable, onChange, audienceText, audien
         ) : null}
       </fieldset>
 
-      <div className="stack wide">
-        <label htmlFor={`${uid}-audience`}>Entry audience</label>
-        <textarea
-          id={`${uid}-audience`}
-          className="json"
-          rows={Math.min(12, Math.max(3, audienceText.split('\n').length))}
-          value={audienceText}
-          readOnly={!editable}
-          spellCheck={false}
-          aria-invalid={audienceProblem !== null}
-          aria-describedby={`${uid}-audience-hint`}
-          // Read-only, an example would pass for the canvas's own filter.
-          placeholder={editable ? '{"all":[{"attribute":"country","op":"eq","value":"US"}]}' : 'Every profile of the workspace'}
-          onChange={(e) => onAudienceText(e.target.value)}
-        />
-        <small id={`${uid}-audience-hint`} className={audienceProblem ? 'problem' : undefined}>
-          {audienceProblem ?? 'Who may enter, as a JSON filter. Empty: every profile of the workspace.'}
-        </small>
-      </div>
+      <FilterBuilder legend="Entry audience" emptyMeans="Every profile of the workspace" value={canvas.audience} bareWhenOne={false} editable={editable} onChange={onAudience} />
     </section>
   );
 }

@@ -5,6 +5,7 @@
 import { useId } from 'react';
 import type { AudienceSyncConfig, Step } from '../api/types.ts';
 import { AudienceSyncEditor } from './AudienceSyncEditor.tsx';
+import { DecisionSplitEditor } from './DecisionSplitEditor.tsx';
 import { STEP_WORDS } from './model.ts';
 
 export interface StepSettingsProps {
@@ -46,6 +47,8 @@ export function StepSettings({ step, editable, onChange }: StepSettingsProps) {
   const seconds = typeof step.config.seconds === 'number' ? step.config.seconds : undefined;
   return step.type === 'audience_sync' ? (
     <AudienceSyncEditor stepId={step.id} config={syncConfigOf(step.config)} onChange={(config) => onChange({ ...step, config: { ...config } })} readOnly={!editable} />
+  ) : step.type === 'decision_split' ? (
+    <DecisionSplitEditor step={step} editable={editable} onChange={onChange} />
   ) : step.type === 'delay' ? (
     <div className="stack">
       <label htmlFor={`${uid}-seconds`}>Seconds</label>

@@ -10,15 +10,16 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, seg } from '../api/client.ts';
-import type { Canvas, CanvasBody, Step, StepType } from '../api/types.ts';
+import type { Canvas, CanvasBody, Filter, Step, StepType } from '../api/types.ts';
 import type { Link as GraphLink } from '../canvas/CanvasGraph.tsx';
 import { AddStepMenu } from '../canvas/AddStepMenu.tsx';
 import { CanvasActions } from '../canvas/CanvasActions.tsx';
 import { CanvasGraph } from '../canvas/CanvasGraph.tsx';
 import { EntrySettings } from '../canvas/EntrySettings.tsx';
 import { LeaveGuard } from '../canvas/LeaveGuard.tsx';
-import { addStep, audienceText, bodyOf, connect, deleteStep, deleteStepWords, makeFirst, parseAudience, reasonsByStep, stableJson, STATUS_WORDS, stepOrder, type Branch } from '../canvas/model.ts';
+import { addStep, bodyOf, connect, deleteStep, deleteStepWords, makeFirst, reasonsByStep, stableJson, STATUS_WORDS, stepOrder, type Branch } from '../canvas/model.ts';
 import { StepCard } from '../canvas/StepCard.tsx';
+import { StepProblemsContext } from '../canvas/step-problems.ts';
 import { useCanvasHistory } from '../canvas/useCanvasHistory.ts';
 import '../canvas/canvas.css';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
@@ -64,13 +65,15 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const client = useQueryClient();
   const editor = can(session, 'editor');
   const [saved, setSaved] = useState(initial);
-  const [audience, setAudience] = useState<{ text: string; problem: string | null }>(() => ({ text: audienceText(initial.audience), problem: null }));
+  const [audience, setAudience] = useState<{ problem: string | null }>({ problem: null });
   const editable = editor && saved.status === 'draft';
-  // An undo or redo brings back the canvas's audience: its text follows.
-  const restore = useCallback((c: CanvasBody) => setAudience({ text: audienceText(c.audience), problem: null }), []);
+  // An undo or redo brings back a canvas whose audience was valid: the builder shows it, without a problem.
+  const restore = useCallback(() => setAudience({ problem: null }), []);
   const history = useCanvasHistory(() => bodyOf(initial), editable, restore);
   const { edited, edit: setEdited } = history;
   const [splitBranch, setSplitBranch] = useState<'yes' | 'no'>('yes');
+  // Step editors' problems by step id (canvas/step-problems.ts): Save refuses while there is one.
+  const [stepProblems, setStepProblems] = useState<ReadonlyMap<string, string>>(new Map());
   const [chosen, setChosen] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<ReturnType<typeof reasonsByStep> | null>(null);
   const [warnings, setWarnings] = useState<ReadonlyMap<string, string[]>>(new Map());
@@ -79,7 +82,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const focusNext = useRef<string | null>(null);
 
   const savedJson = useMemo(() => stableJson(bodyOf(saved)), [saved]);
-  const dirty = editable && (audience.problem !== null || stableJson(bodyOf(edited)) !== savedJson);
+  const dirty = editable && (audience.problem !== null || stepProblems.size > 0 || stableJson(bodyOf(edited)) !== savedJson);
 
   useEffect(() => {
     if (!dirty) return;
@@ -112,6 +115,8 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
       if (kind === 'save' || (kind === 'launch' && dirty)) {
         if (edited.name.trim() === '') throw new NotSaved('Not saved: the canvas needs a name.');
         if (audience.problem !== null) throw new NotSaved(`Not saved: ${audience.problem}`);
+        const [stepProblem] = stepProblems.values();
+        if (stepProblem !== undefined) throw new NotSaved(`Not saved: ${stepProblem}`);
         const sent = edited;
         const answer = await api<Canvas>('PUT', path, bodyOf(sent));
         accept(answer, sent);
@@ -142,11 +147,19 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   });
   const refused = action.error instanceof ApiError && action.error.code === 'launch_refused';
 
-  const onAudienceText = (text: string) => {
-    const parsed = parseAudience(text);
-    setAudience({ text, problem: parsed.ok ? null : parsed.message });
-    if (parsed.ok) setEdited((c) => ({ ...c, audience: parsed.audience }));
+  const onAudience = (filter: Filter | null, problem: string | null) => {
+    setAudience({ problem });
+    if (problem === null) setEdited((c) => ({ ...c, audience: filter }));
   };
+  const reportStepProblem = useCallback((stepId: string, problem: string | null) => {
+    setStepProblems((now) => {
+      if ((now.get(stepId) ?? null) === problem) return now;
+      const next = new Map(now);
+      if (problem === null) next.delete(stepId);
+      else next.set(stepId, problem);
+      return next;
+    });
+  }, []);
   const onAdd = (type: StepType) => {
     const { canvas, id } = addStep(edited, type, chosen, splitBranch);
     focusNext.current = id;
@@ -183,7 +196,8 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const addWhere = addAfter === null ? 'as the first step' : `after step ${addAfter}${afterSplit ? ` on its ${splitBranch} branch` : ''}`;
 
   return (
-    <div className="canvas-page">
+    // The provider shares the div's indentation to keep this hunk small for parallel edits of this page.
+    <StepProblemsContext.Provider value={reportStepProblem}><div className="canvas-page">
       <p className="crumbs">
         <Link to="/canvases">All canvases</Link>
       </p>
@@ -245,7 +259,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
         <p className="note">This canvas is {STATUS_WORDS[saved.status].toLowerCase()}: only a draft is edited here, so its settings and steps are shown read-only.</p>
       ) : null}
 
-      <EntrySettings canvas={edited} editable={editable} onChange={setEdited} audienceText={audience.text} audienceProblem={audience.problem} onAudienceText={onAudienceText} />
+      <EntrySettings canvas={edited} editable={editable} onChange={setEdited} onAudience={onAudience} />
 
       <h2>Journey</h2>
       <CanvasGraph canvas={edited} chosen={chosen} editable={editable} onOpen={openStep} onLink={onGraphLink} />
@@ -285,6 +299,6 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
           />
         );
       })}
-    </div>
+    </div></StepProblemsContext.Provider>
   );
 }
