@@ -16,6 +16,7 @@ import { CanvasGraph } from '../canvas/CanvasGraph.tsx';
 import { EntrySettings } from '../canvas/EntrySettings.tsx';
 import { addStep, audienceText, bodyOf, parseAudience, reasonsByStep, stableJson, STATUS_WORDS, stepOrder } from '../canvas/model.ts';
 import { StepCard } from '../canvas/StepCard.tsx';
+import { StepProblemsContext, withProblem } from '../canvas/step-problems.ts';
 import '../canvas/canvas.css';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { usePageTitle } from '../components/usePageTitle.ts';
@@ -66,12 +67,15 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const [refusal, setRefusal] = useState<ReturnType<typeof reasonsByStep> | null>(null);
   const [warnings, setWarnings] = useState<ReadonlyMap<string, string[]>>(new Map());
   const [notice, setNotice] = useState<Kind | null>(null);
+  // What step editors say blocks Save (step-problems.ts): one problem per step id.
+  const [stepProblems, setStepProblems] = useState<ReadonlyMap<string, string>>(new Map());
+  const reportStepProblem = useCallback((stepId: string, problem: string | null) => setStepProblems((p) => withProblem(p, stepId, problem)), []);
   const cards = useRef(new Map<string, HTMLElement>());
   const focusNext = useRef<string | null>(null);
 
   const editable = editor && saved.status === 'draft';
   const savedJson = useMemo(() => stableJson(bodyOf(saved)), [saved]);
-  const dirty = editable && (audience.problem !== null || stableJson(bodyOf(edited)) !== savedJson);
+  const dirty = editable && (audience.problem !== null || stepProblems.size > 0 || stableJson(bodyOf(edited)) !== savedJson);
 
   useEffect(() => {
     if (!dirty) return;
@@ -104,6 +108,8 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
       if (kind === 'save' || (kind === 'launch' && dirty)) {
         if (edited.name.trim() === '') throw new NotSaved('Not saved: the canvas needs a name.');
         if (audience.problem !== null) throw new NotSaved(`Not saved: ${audience.problem}`);
+        const [stepId, problem] = [...stepProblems][0] ?? [];
+        if (stepId !== undefined) throw new NotSaved(`Not saved: step ${stepId}: ${problem}`);
         const sent = edited;
         const answer = await api<Canvas>('PUT', path, bodyOf(sent));
         accept(answer, sent);
@@ -159,6 +165,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const addWhere = chosen !== null && byId.has(chosen) ? `after step ${chosen}` : order.length > 0 ? `after step ${order[order.length - 1]}` : 'as the first step';
 
   return (
+    <StepProblemsContext value={reportStepProblem}>
     <div className="canvas-page">
       <p className="crumbs">
         <Link to="/canvases">All canvases</Link>
@@ -246,5 +253,6 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
         );
       })}
     </div>
+    </StepProblemsContext>
   );
 }
