@@ -3,8 +3,8 @@
  * wait and Re-entry's "after". The typed number and the unit are kept as typed, so that choosing a unit
  * before typing works and an emptied field stays empty (reported as null).
  */
-import { useState } from 'react';
 import { DURATION_UNITS, splitDuration, UNIT_SECONDS, type DurationUnit } from './duration.ts';
+import { useDraft } from './use-draft.ts';
 
 export interface DurationInputProps {
   id: string;
@@ -17,14 +17,15 @@ export interface DurationInputProps {
 }
 
 export function DurationInput({ id, label, seconds, readOnly, onChange, describedBy }: DurationInputProps) {
-  const [typed, setTyped] = useState(() => {
-    const split = splitDuration(seconds ?? 0);
-    return { text: seconds === null ? '' : String(split.n), unit: split.unit };
+  const [typed, setTyped] = useDraft(seconds, (stored) => {
+    const split = splitDuration(typeof stored === 'number' ? stored : 0);
+    return { text: typeof stored === 'number' ? String(split.n) : '', unit: split.unit };
   });
   const emit = (text: string, unit: DurationUnit) => {
-    setTyped({ text, unit });
     const n = Number(text);
-    onChange(text.trim() === '' || !Number.isFinite(n) || n < 0 ? null : Math.round(n * UNIT_SECONDS[unit]));
+    const next = text.trim() === '' || !Number.isFinite(n) || n < 0 ? null : Math.round(n * UNIT_SECONDS[unit]);
+    setTyped({ text, unit }, next);
+    onChange(next);
   };
   return (
     <div className="row duration-row">

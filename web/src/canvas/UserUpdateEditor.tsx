@@ -4,9 +4,10 @@
  * attribute not named yet, a half-typed number); what cannot be saved is reported as the step's
  * problem (step-problems.ts), which blocks Save.
  */
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import type { Step } from '../api/types.ts';
 import { useStepProblem } from './step-problems.ts';
+import { useDraft } from './use-draft.ts';
 
 type ValueType = 'text' | 'number' | 'boolean' | 'null';
 interface Row {
@@ -54,13 +55,13 @@ export interface UserUpdateEditorProps {
 
 export function UserUpdateEditor({ step, readOnly, onChange }: UserUpdateEditorProps) {
   const uid = useId();
-  const [rows, setRows] = useState(() => rowsOf(step.config.set));
+  const [rows, setRows] = useDraft(step.config.set, rowsOf);
   const problem = setOf(rows).problem;
   useStepProblem(step.id, problem === null ? null : `User Update: ${problem}`);
 
   const write = (next: Row[]) => {
-    setRows(next);
     const { set, problem: p } = setOf(next);
+    setRows(next, p === null ? set : step.config.set);
     if (p === null) onChange({ ...step, config: { ...step.config, set } });
   };
   const edit = (key: number, patch: Partial<Row>) => write(rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));

@@ -5,9 +5,10 @@
  * problem, which blocks Save (step-problems.ts). Preview renders the request for one profile on the
  * server, as the sender would, and sends nothing; it is shown as text.
  */
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import type { Step } from '../api/types.ts';
 import { useStepProblem } from './step-problems.ts';
+import { useDraft } from './use-draft.ts';
 import { WebhookPreview } from './WebhookPreview.tsx';
 
 const METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'] as const;
@@ -53,8 +54,8 @@ export function WebhookEditor({ step, readOnly, onChange }: WebhookEditorProps) 
   const uid = useId();
   const config = step.config;
   const method = typeof config.method === 'string' ? config.method : 'POST';
-  const [headers, setHeaders] = useState(() => headerRows(config.headers));
-  const [bodyText, setBodyText] = useState(() => (config.body === undefined ? '' : JSON.stringify(config.body, null, 2)));
+  const [headers, setHeaders] = useDraft(config.headers, headerRows);
+  const [bodyText, setBodyText] = useDraft(config.body, (body) => (body === undefined ? '' : JSON.stringify(body, null, 2)));
   const headerProblem = headersOf(headers).problem;
   const body = bodyOf(bodyText);
   const problem = body.ok ? headerProblem : body.problem;
@@ -66,9 +67,10 @@ export function WebhookEditor({ step, readOnly, onChange }: WebhookEditorProps) 
     onChange({ ...step, config: next });
   };
   const writeHeaders = (rows: Header[]) => {
-    setHeaders(rows);
     const h = headersOf(rows);
-    if (h.problem === null) set({ headers: Object.keys(h.headers).length > 0 ? h.headers : undefined });
+    const written = Object.keys(h.headers).length > 0 ? h.headers : undefined;
+    setHeaders(rows, h.problem === null ? written : config.headers);
+    if (h.problem === null) set({ headers: written });
   };
   const editHeader = (key: number, patch: Partial<Header>) => writeHeaders(headers.map((h) => (h.key === key ? { ...h, ...patch } : h)));
 
@@ -136,8 +138,8 @@ export function WebhookEditor({ step, readOnly, onChange }: WebhookEditorProps) 
           aria-describedby={`${uid}-body-hint`}
           placeholder={readOnly ? undefined : '{"user": "{{external_id}}"}'}
           onChange={(e) => {
-            setBodyText(e.target.value);
             const parsed = bodyOf(e.target.value);
+            setBodyText(e.target.value, parsed.ok ? parsed.body : config.body);
             if (parsed.ok) set({ body: parsed.body });
           }}
         />
