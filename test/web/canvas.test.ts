@@ -206,7 +206,8 @@ describe.skipIf(browserMissing !== null)(`web: canvases and the canvas page${bro
     try {
       await page.goto(`/canvases/${id}`);
       const card = page.getByRole('region', { name: 'Step wait · Delay' });
-      expect(await card.getByLabel('Seconds').inputValue()).toBe('3600');
+      expect(await card.getByLabel('Wait', { exact: true }).inputValue()).toBe('1');
+      expect(await card.getByLabel('Wait unit').inputValue()).toBe('hours');
       await card.getByText('Users wait 1 hour here.').waitFor();
       await card.getByText('Next: step vip (Decision Split).').waitFor();
       const split = page.getByRole('region', { name: 'Step vip · Decision Split' });
@@ -229,7 +230,7 @@ describe.skipIf(browserMissing !== null)(`web: canvases and the canvas page${bro
       expect(await status()).toBe('active');
       // Only a draft is edited here: no Save, no Add step, and the fields are read-only.
       for (const name of ['Save', 'Launch', 'Add step']) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
-      expect(await card.getByLabel('Seconds').isEditable()).toBe(false);
+      expect(await card.getByLabel('Wait', { exact: true }).isEditable()).toBe(false);
 
       await page.getByRole('button', { name: 'Stop', exact: true }).click();
       await page.getByRole('group', { name: 'Stop this canvas?' }).waitFor();
