@@ -8,6 +8,7 @@ import { DelayEditor } from './DelayEditor.tsx';
 import { STEP_WORDS } from './model.ts';
 import { UserUpdateEditor } from './UserUpdateEditor.tsx';
 import { WebhookEditor } from './WebhookEditor.tsx';
+import './step-editors.css';
 
 export interface StepSettingsProps {
   step: Step;

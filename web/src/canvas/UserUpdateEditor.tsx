@@ -116,7 +116,7 @@ export function UserUpdateEditor({ step, readOnly, onChange }: UserUpdateEditorP
               )}
             </div>
             {readOnly ? null : (
-              <button type="button" onClick={() => write(rows.filter((x) => x.key !== r.key))}>
+              <button type="button" className="secondary" onClick={() => write(rows.filter((x) => x.key !== r.key))}>
                 Remove<span className="visually-hidden"> {r.attribute.trim() || `attribute ${i + 1}`}</span>
               </button>
             )}
@@ -129,7 +129,7 @@ export function UserUpdateEditor({ step, readOnly, onChange }: UserUpdateEditorP
         </p>
       ) : null}
       {readOnly ? null : (
-        <button type="button" onClick={() => write([...rows, { key: Math.max(-1, ...rows.map((r) => r.key)) + 1, attribute: '', type: 'text', text: '' }])}>
+        <button type="button" className="secondary" onClick={() => write([...rows, { key: Math.max(-1, ...rows.map((r) => r.key)) + 1, attribute: '', type: 'text', text: '' }])}>
           Add attribute
         </button>
       )}

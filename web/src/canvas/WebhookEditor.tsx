@@ -112,14 +112,14 @@ export function WebhookEditor({ step, readOnly, onChange }: WebhookEditorProps) 
               <input id={`${uid}-h${h.key}-v`} value={h.value} readOnly={readOnly} autoComplete="off" spellCheck={false} onChange={(e) => editHeader(h.key, { value: e.target.value })} />
             </div>
             {readOnly ? null : (
-              <button type="button" onClick={() => writeHeaders(headers.filter((x) => x.key !== h.key))}>
+              <button type="button" className="secondary" onClick={() => writeHeaders(headers.filter((x) => x.key !== h.key))}>
                 Remove<span className="visually-hidden"> header {h.name.trim() || i + 1}</span>
               </button>
             )}
           </div>
         ))}
         {readOnly ? null : (
-          <button type="button" onClick={() => writeHeaders([...headers, { key: Math.max(-1, ...headers.map((h) => h.key)) + 1, name: '', value: '' }])}>
+          <button type="button" className="secondary" onClick={() => writeHeaders([...headers, { key: Math.max(-1, ...headers.map((h) => h.key)) + 1, name: '', value: '' }])}>
             Add header
           </button>
         )}
