@@ -81,7 +81,7 @@ describe.skipIf(browserMissing !== null)(`web: step editors and entry rules${bro
       const wait = delay.getByRole('spinbutton', { name: 'Wait' });
       // The new card has focus: Tab reaches the number, then its unit.
       await page.keyboard.press('Tab');
-      await expect.poll(() => wait.evaluate((el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement)).toBe(true);
+      await expect.poll(() => wait.evaluate((el) => (el as unknown as { matches(selector: string): boolean }).matches(':focus'))).toBe(true);
       await page.keyboard.press('Control+A');
       await page.keyboard.type('90');
       await page.keyboard.press('Tab');
