@@ -2,9 +2,11 @@
  * The canvas editor's helper routes (issue 19): event names for suggestions, and the webhook preview
  * that renders a step for one profile and sends nothing. On both stores.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../../src/api/app.ts';
 import { MAX_EVENT_NAMES } from '../../src/api/routes/events.ts';
-import { testApi, type TestApi } from '../support/api.ts';
+import { createTestWorkspace, testApi, type TestApi } from '../support/api.ts';
 import { describeEachStore } from '../support/databases.ts';
 import { startReceiver, type Receiver } from '../support/receivers.ts';
 import { signedInMember } from '../support/sessions.ts';
@@ -105,6 +107,32 @@ describeEachStore('api: canvas editor helpers', ({ store }) => {
       expect(res.status).toBe(400);
       expect(res.body.error.message).toContain('config.method');
       expect((await preview(key, { config: {} })).status).toBe(400);
+    });
+
+    it('never logs header values or the rendered request, even at debug level', async () => {
+      const lines: string[] = [];
+      const stream = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
+      const deps = {
+        store: store(),
+        clock: api.clock,
+        engine: { afterTrack: async () => {} },
+        journeys: { canvases: { getCanvasSnapshot: async () => null, getDefinitions: async () => new Map(), listActiveCanvases: async () => [] }, wake: () => {} },
+        tiktokLaunchContext: async () => ({ status: 'disconnected' as const, advertiserIds: [] }),
+      };
+      const logged = await buildApi({ deps, logger: { level: 'trace', stream } });
+      try {
+        const { key } = await createTestWorkspace(store(), api.clock.now());
+        await track(key, { attributes: [{ external_id: 'u-logged', plan: 'plan-canary' }] });
+        const payload = JSON.stringify({ config: { url: 'https://example.test/{{plan}}', headers: { Authorization: 'Bearer header-canary-{{plan}}' }, body: { p: '{{plan}}' } }, external_id: 'u-logged' });
+        const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+        expect((await logged.inject({ method: 'POST', url: '/api/webhooks/preview', headers, payload })).statusCode).toBe(200);
+        expect((await logged.inject({ method: 'POST', url: '/api/webhooks/preview', headers, payload: payload.replace('u-logged', 'nobody') })).statusCode).toBe(404);
+        expect(lines.length).toBeGreaterThan(0);
+        const log = lines.join('');
+        for (const secret of ['header-canary', 'plan-canary', 'u-logged', 'nobody']) expect(log).not.toContain(secret);
+      } finally {
+        await logged.close();
+      }
     });
 
     it('is for editors and up: a viewer gets 403, an editor the preview', async () => {
