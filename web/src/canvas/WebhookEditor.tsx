@@ -144,7 +144,11 @@ export function WebhookEditor({ step, readOnly, onChange }: WebhookEditorProps) 
           }}
         />
         <small id={`${uid}-body-hint`} className={body.ok ? undefined : 'problem'}>
-          {body.ok ? 'JSON. Strings may hold {{attribute}}, e.g. {{external_id}}, {{email}} or a custom attribute. Empty: no body.' : `Not saved: ${body.problem}.`}
+          {!body.ok
+            ? `Not saved: ${body.problem}.`
+            : method === 'GET'
+              ? 'A GET request is sent without a body.'
+              : 'JSON. Strings may hold {{attribute}}, e.g. {{external_id}}, {{email}} or a custom attribute. Empty: no body.'}
         </small>
       </div>
       {headerProblem ? (

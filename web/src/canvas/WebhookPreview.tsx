@@ -7,6 +7,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { api } from '../api/client.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { stableJson } from './model.ts';
 
 interface Rendered {
   url: string;
@@ -48,12 +49,15 @@ export function WebhookPreview({ config, blocked }: { config: Record<string, unk
           Preview
         </button>
       </form>
-      <small>Shows what would be sent to this user; nothing is sent.</small>
+      <small>{blocked === null ? 'Shows what would be sent to this user; nothing is sent.' : 'Fix the step first: the preview renders it as it would be saved.'}</small>
       <div aria-live="polite">
         {preview.isError ? <ErrorAlert error={preview.error} prefix="No preview" /> : null}
         {preview.isSuccess ? (
           <>
-            <p>Request for {preview.variables.external_id}:</p>
+            <p>
+              Request for {preview.variables.external_id}:
+              {stableJson(preview.variables.config) !== stableJson(config) ? <strong> the step has changed since; preview again to see it.</strong> : null}
+            </p>
             <pre className="config">{requestText(preview.data)}</pre>
           </>
         ) : null}
