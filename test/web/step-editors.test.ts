@@ -132,6 +132,11 @@ describe.skipIf(browserMissing !== null)(`web: step editors and entry rules${bro
       await update.getByLabel('Type').selectOption({ label: 'True/false' });
       await update.getByLabel('Value', { exact: true }).selectOption('true');
 
+      // Scheduled names the browser's time zone (datetime-local has none of its own).
+      await page.getByRole('radio', { name: 'Scheduled' }).check();
+      const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+      await expect.poll(() => page.getByText(`Your local time (${zone}). Empty: at launch.`).isVisible()).toBe(true);
+
       // Entry: Event, its name suggested from what was tracked.
       await page.getByRole('radio', { name: 'Event' }).check();
       const eventName = page.getByLabel('Event name');
@@ -147,6 +152,11 @@ describe.skipIf(browserMissing !== null)(`web: step editors and entry rules${bro
       await page.getByLabel('Exit event', { exact: true }).fill('unsubscribed');
       await page.getByRole('button', { name: 'Add exit event' }).click();
       await page.getByRole('button', { name: 'Remove unsubscribed' }).waitFor();
+      // One added by mistake, removed again.
+      await page.getByLabel('Exit event', { exact: true }).fill('purchase');
+      await page.getByLabel('Exit event', { exact: true }).press('Enter');
+      await page.getByRole('button', { name: 'Remove purchase' }).click();
+      await expect.poll(() => page.getByRole('list', { name: 'Exit events' }).getByRole('listitem').allTextContents()).toEqual(['unsubscribedRemove']);
 
       await checkA11y(page);
       await screenshot(page, 'step-editors');
