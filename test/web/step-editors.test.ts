@@ -209,4 +209,35 @@ describe.skipIf(browserMissing !== null)(`web: step editors and entry rules${bro
       await watched.close();
     }
   });
+  it('a viewer sees the editors filled in and read-only: no Add, Remove or Preview', { timeout: BROWSER_TEST_TIMEOUT }, async () => {
+    const created = await admin.call('POST', '/api/canvases', { ...EXPECTED, name: 'Seen by a viewer' });
+    expect(created.status).toBe(201);
+    const invited = await admin.call('POST', '/api/members', { email: 'viewer@example.com', role: 'viewer' });
+    expect(invited.status).toBe(201);
+    const watched = await newWatchedPage(browser, dashboard.url);
+    const { page } = watched;
+    try {
+      await page.goto(invited.body.sign_in_path as string);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      await page.goto(`/canvases/${created.body.id as string}`);
+      const delay = stepCard(page, 'delay', 'Delay');
+      await expect.poll(() => delay.getByRole('spinbutton', { name: 'Wait' }).inputValue()).toBe('1');
+      expect(await delay.getByRole('spinbutton', { name: 'Wait' }).isEditable()).toBe(false);
+      const hook = stepCard(page, 'webhook', 'Webhook');
+      expect(await hook.getByLabel('Header value').inputValue()).toBe('<i>s3cret</i>');
+      expect(JSON.parse(await hook.getByLabel('Body').inputValue())).toEqual({ user: '{{external_id}}' });
+      expect(await stepCard(page, 'update', 'User Update').getByLabel('Attribute', { exact: true }).inputValue()).toBe('retargeted');
+      expect(await page.getByRole('checkbox', { name: 'Allow re-entry' }).isChecked()).toBe(true);
+      expect(await page.getByRole('spinbutton', { name: /^Re-ent(ry|er) after$/ }).inputValue()).toBe('2');
+      expect(await page.getByRole('list', { name: 'Exit events' }).textContent()).toContain('unsubscribed');
+      for (const name of ['Add header', 'Add attribute', 'Add exit event', 'Preview']) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+      expect(await page.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+      expect(await page.getByLabel('Preview for external ID').count()).toBe(0);
+      await checkA11y(page);
+      await watched.assertClean();
+    } finally {
+      await watched.close();
+    }
+  });
 });
