@@ -113,6 +113,8 @@ describe.skipIf(browserMissing !== null)(`web: step editors and entry rules${bro
       expect((await admin.call('GET', `/api/canvases/${id}`)).body.steps).toEqual([]);
       await body.fill('{"user": "{{external_id}}"}');
       await expect.poll(() => body.getAttribute('aria-invalid')).toBe('false');
+      // Fixed: the refusal is gone without another Save.
+      await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Not saved' }).count()).toBe(0);
       await hook.getByLabel('Preview for external ID').fill('ana-1');
       await hook.getByRole('button', { name: 'Preview', exact: true }).click();
       const rendered = hook.locator('pre');

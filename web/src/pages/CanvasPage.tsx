@@ -139,6 +139,9 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
     },
   });
   const refused = action.error instanceof ApiError && action.error.code === 'launch_refused';
+  // A "Not saved" refusal goes once nothing blocks Save any more (the body fixed, say), not at the next Save.
+  const blocked = edited.name.trim() === '' || audience.problem !== null || stepProblems.size > 0;
+  const stale = action.error instanceof NotSaved && !blocked;
 
   const onAudienceText = (text: string) => {
     const parsed = parseAudience(text);
@@ -191,7 +194,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
           {NOTICE[notice]}
         </p>
       ) : null}
-      {action.error && !refused ? <ErrorAlert error={action.error} /> : null}
+      {action.error && !refused && !stale ? <ErrorAlert error={action.error} /> : null}
       {refused && refusal ? (
         <div className="refusal">
           {refusal.top.length === 0 ? (
