@@ -21,6 +21,7 @@ import { apiKeyRoutes } from './routes/api-keys.ts';
 import { attributeRoutes } from './routes/attributes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { canvasRoutes } from './routes/canvases.ts';
+import { eventRoutes } from './routes/events.ts';
 import { journeyRoutes } from './routes/journeys.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { memberRoutes } from './routes/members.ts';
@@ -29,6 +30,7 @@ import { authenticateCaller } from './session-auth.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { usersRoutes } from './routes/users.ts';
 import { webAppRoutes } from './routes/web-app.ts';
+import { webhookPreviewRoutes } from './routes/webhook-preview.ts';
 
 /** 10,000 Braze-shaped objects of a few hundred bytes each fit well inside this. */
 const BODY_LIMIT = 32 * 1024 * 1024;
@@ -106,6 +108,8 @@ export async function buildApi({ deps, logger = false, webDir = null }: BuildApi
   await app.register(canvasRoutes, deps);
   await app.register(journeyRoutes, deps);
   await app.register(syncRoutes, deps);
+  await app.register(eventRoutes, deps);
+  await app.register(webhookPreviewRoutes, deps);
   if (deps.tiktok) await app.register(partnerRoutes, { ...deps, tiktok: deps.tiktok });
   // The dashboard and its assets (public: they hold no workspace data; web-app.ts).
   await app.register(webAppRoutes, { webDir, emulator: deps.tiktok?.emulator ?? false });

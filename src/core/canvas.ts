@@ -82,20 +82,15 @@ const DecisionSplitStep = z.object({
   no: nextId,
   config: z.object({ filter: FilterSchema.optional() }).default({}),
 });
-const WebhookStep = z.object({
-  id: stepId,
-  type: z.literal('webhook'),
-  next: nextId,
-  config: z
-    .object({
-      url: z.string().optional(),
-      method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-      headers: z.record(z.string(), z.string()).optional(),
-      body: jsonValue.optional(),
-      timeout_ms: z.number().int().min(1).max(60_000).optional(),
-    })
-    .default({ method: 'POST' }),
+/** A webhook step's config; also what `POST /api/webhooks/preview` takes (api/routes/webhook-preview.ts). */
+export const WebhookConfigSchema = z.object({
+  url: z.string().optional(),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: jsonValue.optional(),
+  timeout_ms: z.number().int().min(1).max(60_000).optional(),
 });
+const WebhookStep = z.object({ id: stepId, type: z.literal('webhook'), next: nextId, config: WebhookConfigSchema.default({ method: 'POST' }) });
 const UserUpdateStep = z.object({
   id: stepId,
   type: z.literal('user_update'),

@@ -553,6 +553,18 @@ function m0016(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Event names suggested in the canvas editor (issue 19; `GET /api/events/names`): an index on
+ * (workspace_id, name) lets queries/profiles.ts `listEventNames` hop from one distinct name to the
+ * next (a loose index scan: one probe per name), so the answer costs the names shown, not the
+ * workspace's events (1M events: a full scan per request otherwise).
+ */
+const m0017: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('events_name_idx').on('events').columns(['workspace_id', 'name']).execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -572,6 +584,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0014_api_key_names_last_used': m0014,
       '0015_retention': m0015(dialect),
       '0016_launch_parts': m0016(dialect),
+      '0017_event_names_index': m0017,
     }),
   };
 }

@@ -109,6 +109,8 @@ export interface ProfileQueries {
   profileSpan(workspaceId: string): Promise<{ min: number; max: number } | null>;
   /** Set-based. Events of unknown users are stored too (the profile is created by the caller first). */
   insertEvents(workspaceId: string, events: readonly NewEvent[], now: number): Promise<void>;
+  /** Distinct names of the workspace's tracked events, in name order, at most `limit`: one index probe per name (migration 0017), never a scan of the events. */
+  listEventNames(workspaceId: string, limit: number): Promise<string[]>;
 }
 
 /** One canvas entry of a profile, as `GET /api/users/{external_id}` shows it. */

@@ -148,6 +148,9 @@ const ROUTES: Record<string, { valid(fx: Fixtures): Promise<ValidRequest> | Vali
   },
   'GET /api/users/{external_id}': { valid: () => ({ url: '/api/users/fuzz-user' }) },
   'GET /api/attributes': { valid: () => ({ url: '/api/attributes' }) },
+  // The canvas editor's helpers (issue 19: builder-steps).
+  'GET /api/events/names': { valid: () => ({ url: '/api/events/names' }) },
+  'POST /api/webhooks/preview': { valid: () => ({ url: '/api/webhooks/preview', body: { config: { url: 'https://example.test/{{external_id}}', method: 'POST', headers: { 'x-a': 'b' }, body: { u: '{{external_id}}' } }, external_id: 'fuzz-user' } }) },
   'GET /healthz': { valid: () => ({ url: '/healthz' }) },
   'GET /api/canvases': { valid: () => ({ url: '/api/canvases?limit=2' }) },
   'POST /api/canvases': { valid: () => ({ url: '/api/canvases', body: SPEC_CANVAS }), ok: [201] },

@@ -207,7 +207,8 @@ describe.skipIf(browserMissing !== null)(`web: canvases and the canvas page${bro
     try {
       await page.goto(`/canvases/${id}`);
       const card = page.getByRole('region', { name: 'Step wait · Delay' });
-      expect(await card.getByLabel('Seconds').inputValue()).toBe('3600');
+      expect(await card.getByLabel('Wait', { exact: true }).inputValue()).toBe('1');
+      expect(await card.getByLabel('Wait unit').inputValue()).toBe('hours');
       await card.getByText('Users wait 1 hour here.').waitFor();
       // A draft's links are selects (the builder's); once launched, words (below).
       expect(await card.getByLabel('Next step').inputValue()).toBe('vip');
@@ -230,7 +231,7 @@ describe.skipIf(browserMissing !== null)(`web: canvases and the canvas page${bro
       expect(await status()).toBe('active');
       // Only a draft is edited here: no Save, no Add step, and the fields are read-only.
       for (const name of ['Save', 'Launch', 'Add step']) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
-      expect(await card.getByLabel('Seconds').isEditable()).toBe(false);
+      expect(await card.getByLabel('Wait', { exact: true }).isEditable()).toBe(false);
       await card.getByText('Next: step vip (Decision Split).').waitFor();
       await split.getByText('If yes: step mark (User Update). If no: the user exits the canvas.').waitFor();
       // The split's filter in words, with no builder controls.

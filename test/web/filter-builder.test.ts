@@ -20,7 +20,7 @@ const focusedName = (page: Page) =>
   });
 /** Presses Tab (or Shift+Tab) until the control named `name` (inside `within`, if given) has focus: proves it is reachable by keyboard. */
 async function tabTo(page: Page, name: string, o: { backward?: boolean; within?: Locator } = {}): Promise<void> {
-  const inside = () => (o.within ? o.within.evaluate((el) => el.contains((globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement as never)) : Promise.resolve(true));
+  const inside = () => (o.within ? o.within.evaluate((el) => (el as unknown as { contains(n: unknown): boolean }).contains((globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement as never)) : Promise.resolve(true));
   for (let i = 0; i < 120; i++) {
     if ((await focusedName(page)) === name && (await inside())) return;
     await page.keyboard.press(o.backward ? 'Shift+Tab' : 'Tab');
@@ -95,7 +95,7 @@ describe.skipIf(browserMissing !== null)(`web: the filter builder${browserMissin
       const c21 = group.getByRole('group', { name: 'Condition 2.1', exact: true });
       await c21.getByLabel('Attribute').fill('vip');
       // A boolean attribute: true or false, not free text.
-      expect(await c21.getByLabel('Value').evaluate((el) => el.tagName)).toBe('SELECT');
+      expect(await c21.getByLabel('Value').evaluate((el) => (el as unknown as { tagName: string }).tagName)).toBe('SELECT');
       expect(await c21.getByLabel('Value').inputValue()).toBe('true');
       await group.getByRole('button', { name: 'Add condition to group 2', exact: true }).click();
       const c22 = group.getByRole('group', { name: 'Condition 2.2', exact: true });

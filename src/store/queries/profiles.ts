@@ -162,6 +162,20 @@ export function profileQueries(ctx: QueryContext): ProfileQueries {
           .execute();
       }
     },
+    async listEventNames(workspaceId, limit) {
+      // A loose index scan on events_name_idx (migration 0017): each step is one probe for the next
+      // name after the last, so the work is `limit` probes whatever the number of events. PostgreSQL
+      // (before 18) and SQLite would otherwise read every index entry for a DISTINCT.
+      const { rows } = await sql<{ name: string }>`
+        with recursive names(name, n) as (
+          select (select min(name) from events where workspace_id = ${workspaceId}), 1
+          union all
+          select (select min(e.name) from events e where e.workspace_id = ${workspaceId} and e.name > names.name), names.n + 1
+          from names where names.name is not null and names.n < ${Math.max(0, Math.floor(limit))}
+        )
+        select name from names where name is not null`.execute(db);
+      return rows.map((r) => r.name);
+    },
   };
 }
 

@@ -26,7 +26,7 @@ export function DecisionSplitEditor({ step, editable, onChange }: DecisionSplitE
         bareWhenOne
         editable={editable}
         onChange={(next, why) => {
-          setProblem(why === null ? null : `step ${step.id}: ${why}`);
+          setProblem(why);
           if (why !== null) return;
           const { filter: _old, ...rest } = step.config;
           onChange({ ...step, config: next === null ? rest : { ...rest, filter: next } });

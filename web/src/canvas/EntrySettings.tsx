@@ -1,12 +1,19 @@
 /**
  * The canvas's own settings (spec §3, §8): **Name**, **Entry** (API, Event with its event name,
- * Scheduled with its start), and the **Entry audience** filter, built by clicks (filter/FilterBuilder.tsx).
- * A filter with a problem (a value that is not one yet) is reported to the page, which refuses to save it.
+ * Scheduled with its start in the browser's zone), the **Entry audience** filter, built by clicks
+ * (filter/FilterBuilder.tsx), then **Re-entry** and **Exit events**. A filter with a problem (a value that
+ * is not one yet) is reported to the page, which refuses to save it.
  */
 import { useId, useState } from 'react';
 import type { CanvasBody, Entry, Filter } from '../api/types.ts';
+import { useEventNames } from './event-names.ts';
+import { ExitEvents } from './ExitEvents.tsx';
 import { FilterBuilder } from './filter/FilterBuilder.tsx';
 import { fromLocalInput, toLocalInput } from './model.ts';
+import { ReentrySettings } from './ReentrySettings.tsx';
+
+/** The browser's time zone, named next to the schedule's picker (datetime-local has no zone of its own). */
+const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 export interface EntrySettingsProps {
   canvas: CanvasBody;
@@ -25,6 +32,7 @@ const CHOICES: { type: Entry['type']; label: string; hint: string }[] = [
 export function EntrySettings({ canvas, editable, onChange, onAudience }: EntrySettingsProps) {
   const uid = useId();
   const entry = canvas.entry;
+  const eventNames = useEventNames();
   // Switching away and back keeps what was typed.
   const [lastEvent, setLastEvent] = useState(entry.type === 'event' ? (entry.event ?? '') : '');
   const [lastAt, setLastAt] = useState(entry.type === 'scheduled' ? entry.at : null);
@@ -62,12 +70,22 @@ export function EntrySettings({ canvas, editable, onChange, onAudience }: EntryS
               id={`${uid}-event`}
               value={entry.event ?? ''}
               readOnly={!editable}
+              list={editable ? `${uid}-event-names` : undefined}
+              autoComplete="off"
+              spellCheck={false}
+              aria-describedby={`${uid}-event-hint`}
               placeholder={editable ? 'purchase' : undefined}
               onChange={(e) => {
                 setLastEvent(e.target.value);
                 setEntry(e.target.value ? { type: 'event', event: e.target.value } : { type: 'event' });
               }}
             />
+            <datalist id={`${uid}-event-names`}>
+              {eventNames.map((name) => (
+                <option key={name} value={name} />
+              ))}
+            </datalist>
+            <small id={`${uid}-event-hint`}>{eventNames.length > 0 ? `Tracked so far: ${eventNames.slice(0, 5).join(', ')}${eventNames.length > 5 ? '…' : ''}.` : 'No events tracked yet in this workspace.'}</small>
           </div>
         ) : null}
         {entry.type === 'scheduled' ? (
@@ -85,12 +103,15 @@ export function EntrySettings({ canvas, editable, onChange, onAudience }: EntryS
                 setEntry({ type: 'scheduled', at });
               }}
             />
-            <small id={`${uid}-at-hint`}>Your local time. Empty: at launch.</small>
+            <small id={`${uid}-at-hint`}>Your local time ({TIME_ZONE}). Empty: at launch.</small>
           </div>
         ) : null}
       </fieldset>
 
       <FilterBuilder legend="Entry audience" emptyMeans="Every profile of the workspace" value={canvas.audience} bareWhenOne={false} editable={editable} onChange={onAudience} />
+
+      <ReentrySettings reentry={canvas.reentry ?? { allowed: false, after_seconds: 0 }} editable={editable} onChange={(reentry) => onChange({ ...canvas, reentry })} />
+      <ExitEvents events={canvas.exit?.events ?? []} suggestions={eventNames} editable={editable} onChange={(events) => onChange({ ...canvas, exit: { events } })} />
     </section>
   );
 }

@@ -1,12 +1,15 @@
 /**
- * A step's own settings, one editor per step type: Audience Sync has its own editor; a delay its seconds;
- * the other types are shown as JSON until the canvas builder (issue #19) edits them.
+ * A step's own settings: one editor per step type, each in its own file. A type without an editor
+ * yet is shown as JSON. Editors report what blocks Save through step-problems.ts.
  */
-import { useId } from 'react';
 import type { AudienceSyncConfig, Step } from '../api/types.ts';
 import { AudienceSyncEditor } from './AudienceSyncEditor.tsx';
 import { DecisionSplitEditor } from './DecisionSplitEditor.tsx';
+import { DelayEditor } from './DelayEditor.tsx';
 import { STEP_WORDS } from './model.ts';
+import { UserUpdateEditor } from './UserUpdateEditor.tsx';
+import { WebhookEditor } from './WebhookEditor.tsx';
+import './step-editors.css';
 
 export interface StepSettingsProps {
   step: Step;
@@ -25,58 +28,27 @@ function syncConfigOf(config: Step['config']): AudienceSyncConfig {
   };
 }
 
-function duration(seconds: number): string {
-  const units: [number, string][] = [
-    [86_400, 'day'],
-    [3_600, 'hour'],
-    [60, 'minute'],
-    [1, 'second'],
-  ];
-  for (const [size, unit] of units) {
-    if (seconds >= size && seconds % size === 0) {
-      const n = seconds / size;
-      return `${n.toLocaleString()} ${unit}${n === 1 ? '' : 's'}`;
-    }
-  }
-  return `${seconds} seconds`;
-}
-
 export function StepSettings({ step, editable, onChange }: StepSettingsProps) {
-  const uid = useId();
-  const words = STEP_WORDS[step.type];
-  const seconds = typeof step.config.seconds === 'number' ? step.config.seconds : undefined;
-  return step.type === 'audience_sync' ? (
-    <AudienceSyncEditor stepId={step.id} config={syncConfigOf(step.config)} onChange={(config) => onChange({ ...step, config: { ...config } })} readOnly={!editable} />
-  ) : step.type === 'decision_split' ? (
-    <DecisionSplitEditor step={step} editable={editable} onChange={onChange} />
-  ) : step.type === 'delay' ? (
-    <div className="stack">
-      <label htmlFor={`${uid}-seconds`}>Seconds</label>
-      <input
-        id={`${uid}-seconds`}
-        type="number"
-        min={0}
-        step={1}
-        inputMode="numeric"
-        readOnly={!editable}
-        aria-describedby={`${uid}-seconds-hint`}
-        value={seconds ?? ''}
-        onChange={(e) => {
-          const { seconds: _old, ...rest } = step.config;
-          const value = e.target.valueAsNumber;
-          onChange({ ...step, config: Number.isFinite(value) ? { ...rest, seconds: value } : rest });
-        }}
-      />
-      <small id={`${uid}-seconds-hint`}>{seconds === undefined ? 'How long users wait here before the next step.' : `Users wait ${duration(seconds)} here.`}</small>
-    </div>
-  ) : (
-    <>
-      <pre className="config">
-        {JSON.stringify(step.config, null, 2)}
-      </pre>
-      <p>
-        <small>Editing a {words} step’s settings comes with the canvas builder (issue #19); a script can set them through the API today.</small>
-      </p>
-    </>
-  );
+  const readOnly = !editable;
+  switch (step.type) {
+    case 'audience_sync':
+      return <AudienceSyncEditor stepId={step.id} config={syncConfigOf(step.config)} onChange={(config) => onChange({ ...step, config: { ...config } })} readOnly={readOnly} />;
+    case 'delay':
+      return <DelayEditor step={step} readOnly={readOnly} onChange={onChange} />;
+    case 'webhook':
+      return <WebhookEditor step={step} readOnly={readOnly} onChange={onChange} />;
+    case 'user_update':
+      return <UserUpdateEditor step={step} readOnly={readOnly} onChange={onChange} />;
+    case 'decision_split':
+      return <DecisionSplitEditor step={step} editable={editable} onChange={onChange} />;
+    default:
+      return (
+        <>
+          <pre className="config">{JSON.stringify(step.config, null, 2)}</pre>
+          <p>
+            <small>Editing a {STEP_WORDS[step.type]} step’s settings comes with the canvas builder (issue #19); a script can set them through the API today.</small>
+          </p>
+        </>
+      );
+  }
 }

@@ -19,7 +19,7 @@ import { EntrySettings } from '../canvas/EntrySettings.tsx';
 import { LeaveGuard } from '../canvas/LeaveGuard.tsx';
 import { addStep, bodyOf, connect, deleteStep, deleteStepWords, makeFirst, reasonsByStep, stableJson, STATUS_WORDS, stepOrder, type Branch } from '../canvas/model.ts';
 import { StepCard } from '../canvas/StepCard.tsx';
-import { StepProblemsContext } from '../canvas/step-problems.ts';
+import { StepProblemsContext, withProblem } from '../canvas/step-problems.ts';
 import { useCanvasHistory } from '../canvas/useCanvasHistory.ts';
 import '../canvas/canvas.css';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
@@ -72,12 +72,13 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const history = useCanvasHistory(() => bodyOf(initial), editable, restore);
   const { edited, edit: setEdited } = history;
   const [splitBranch, setSplitBranch] = useState<'yes' | 'no'>('yes');
-  // Step editors' problems by step id (canvas/step-problems.ts): Save refuses while there is one.
-  const [stepProblems, setStepProblems] = useState<ReadonlyMap<string, string>>(new Map());
   const [chosen, setChosen] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<ReturnType<typeof reasonsByStep> | null>(null);
   const [warnings, setWarnings] = useState<ReadonlyMap<string, string[]>>(new Map());
   const [notice, setNotice] = useState<Kind | null>(null);
+  // What step editors say blocks Save (step-problems.ts): one problem per step id.
+  const [stepProblems, setStepProblems] = useState<ReadonlyMap<string, string>>(new Map());
+  const reportStepProblem = useCallback((stepId: string, problem: string | null) => setStepProblems((p) => withProblem(p, stepId, problem)), []);
   const cards = useRef(new Map<string, HTMLElement>());
   const focusNext = useRef<string | null>(null);
 
@@ -115,8 +116,8 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
       if (kind === 'save' || (kind === 'launch' && dirty)) {
         if (edited.name.trim() === '') throw new NotSaved('Not saved: the canvas needs a name.');
         if (audience.problem !== null) throw new NotSaved(`Not saved: ${audience.problem}`);
-        const [stepProblem] = stepProblems.values();
-        if (stepProblem !== undefined) throw new NotSaved(`Not saved: ${stepProblem}`);
+        const [stepId, problem] = [...stepProblems][0] ?? [];
+        if (stepId !== undefined) throw new NotSaved(`Not saved: step ${stepId}: ${problem}`);
         const sent = edited;
         const answer = await api<Canvas>('PUT', path, bodyOf(sent));
         accept(answer, sent);
@@ -146,20 +147,14 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
     },
   });
   const refused = action.error instanceof ApiError && action.error.code === 'launch_refused';
+  // A "Not saved" refusal goes once nothing blocks Save any more (the body fixed, say), not at the next Save.
+  const blocked = edited.name.trim() === '' || audience.problem !== null || stepProblems.size > 0;
+  const stale = action.error instanceof NotSaved && !blocked;
 
   const onAudience = (filter: Filter | null, problem: string | null) => {
     setAudience({ problem });
     if (problem === null) setEdited((c) => ({ ...c, audience: filter }));
   };
-  const reportStepProblem = useCallback((stepId: string, problem: string | null) => {
-    setStepProblems((now) => {
-      if ((now.get(stepId) ?? null) === problem) return now;
-      const next = new Map(now);
-      if (problem === null) next.delete(stepId);
-      else next.set(stepId, problem);
-      return next;
-    });
-  }, []);
   const onAdd = (type: StepType) => {
     const { canvas, id } = addStep(edited, type, chosen, splitBranch);
     focusNext.current = id;
@@ -196,8 +191,8 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const addWhere = addAfter === null ? 'as the first step' : `after step ${addAfter}${afterSplit ? ` on its ${splitBranch} branch` : ''}`;
 
   return (
-    // The provider shares the div's indentation to keep this hunk small for parallel edits of this page.
-    <StepProblemsContext.Provider value={reportStepProblem}><div className="canvas-page">
+    <StepProblemsContext value={reportStepProblem}>
+    <div className="canvas-page">
       <p className="crumbs">
         <Link to="/canvases">All canvases</Link>
       </p>
@@ -233,7 +228,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
           {NOTICE[notice]}
         </p>
       ) : null}
-      {action.error && !refused ? <ErrorAlert error={action.error} /> : null}
+      {action.error && !refused && !stale ? <ErrorAlert error={action.error} /> : null}
       {refused && refusal ? (
         <div className="refusal">
           {refusal.top.length === 0 ? (
@@ -299,6 +294,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
           />
         );
       })}
-    </div></StepProblemsContext.Provider>
+    </div>
+    </StepProblemsContext>
   );
 }
