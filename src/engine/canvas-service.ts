@@ -50,9 +50,11 @@ export interface CanvasService {
   versions(workspaceId: string, id: string): Promise<CanvasVersionSummary[]>;
   /**
    * Every reason launch would give for this body (spec §3), without saving or launching: the live
-   * check of the dashboard's editor. The same function and connection context as launch.
+   * check of the dashboard's editor, with the same function and connection context as launch. A body
+   * PUT would refuse (400) is answered, not refused: `shape` says why, and `reasons` is then empty,
+   * since a half-typed draft is the normal case while editing.
    */
-  problems(workspaceId: string, id: string, body: unknown): Promise<string[]>;
+  problems(workspaceId: string, id: string, body: unknown): Promise<{ shape: string[]; reasons: string[] }>;
   remove(workspaceId: string, id: string): Promise<void>;
   launch(workspaceId: string, id: string): Promise<CanvasRecord>;
   stop(workspaceId: string, id: string): Promise<CanvasRecord>;
@@ -125,9 +127,10 @@ export function createCanvasService(deps: CanvasServiceDeps): CanvasService {
     },
 
     async problems(workspaceId, id, body) {
-      const definition = parseOrThrow(body);
       await mustGet(store, workspaceId, id);
-      return launchProblems(definition, { tiktok: await deps.tiktokLaunchContext(workspaceId) });
+      const parsed = parseCanvas(body);
+      if (!parsed.ok) return { shape: parsed.problems.slice(0, MAX_PROBLEMS_SHOWN), reasons: [] };
+      return { shape: [], reasons: launchProblems(parsed.canvas, { tiktok: await deps.tiktokLaunchContext(workspaceId) }) };
     },
 
     async remove(workspaceId, id) {

@@ -111,10 +111,14 @@ describeEachStore('api: canvas versions and live problems', ({ store, kind, url 
       api.tiktok = CONNECTED;
     }
     const fixed = { ...broken, steps: [{ id: 'sync', type: 'audience_sync', next: null, config: { advertiser_id: CONNECTED.advertiserIds[0], audience_id: 'aud_1', fields: ['email'] } }] };
-    expect((await api.call(key, 'POST', `/api/canvases/${id}/problems`, fixed)).body).toEqual({ reasons: [] });
+    expect((await api.call(key, 'POST', `/api/canvases/${id}/problems`, fixed)).body).toEqual({ shape: [], reasons: [] });
     // Asking saved nothing: the canvas is still the broken one.
     expect((await api.call(key, 'GET', `/api/canvases/${id}`)).body.steps[0].next).toBe('ghost');
-    expect((await api.call(key, 'POST', `/api/canvases/${id}/problems`, { steps: 'no' })).status).toBe(400);
+    // A body PUT would refuse is answered with why, in PUT's own words, not refused: a draft half typed.
+    const notCanvas = await api.call(key, 'POST', `/api/canvases/${id}/problems`, { name: 'x', steps: [{ id: 'w', type: 'delay', config: { seconds: 'soon' } }] });
+    expect(notCanvas.status).toBe(200);
+    expect(notCanvas.body).toEqual({ shape: [expect.stringMatching(/^steps\.0\.config\.seconds: /)], reasons: [] });
+    expect((await api.call(key, 'PUT', `/api/canvases/${id}`, { name: 'x', steps: [{ id: 'w', type: 'delay', config: { seconds: 'soon' } }] })).body.error.message).toContain(notCanvas.body.shape[0]);
     expect((await api.call((await api.workspace()).key, 'POST', `/api/canvases/${id}/problems`, fixed)).status).toBe(404);
   });
 });

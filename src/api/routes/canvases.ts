@@ -147,8 +147,11 @@ const VersionsAnswer = {
 
 const ProblemsAnswer = {
   type: 'object',
-  required: ['reasons'],
-  properties: { reasons: { type: 'array', items: { type: 'string' }, description: 'what launch would answer in its 422; empty: it would launch' } },
+  required: ['shape', 'reasons'],
+  properties: {
+    shape: { type: 'array', items: { type: 'string' }, description: 'why PUT would refuse this body (its 400), as `path: message`; empty: it is a canvas (then `reasons` is checked)' },
+    reasons: { type: 'array', items: { type: 'string' }, description: 'what launch would answer in its 422; empty (with an empty `shape`): it would launch' },
+  },
 } as const;
 
 const IdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'cv_…' } } } as const;
@@ -238,18 +241,19 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     '/api/canvases/:id/problems',
     {
       schema: {
-        summary: 'Every reason launch would refuse this canvas body for, without saving or launching it (the editor checks as you edit)',
+        summary: 'Why this canvas body would not save (shape) or not launch (reasons), without saving or launching it (the editor checks as you edit)',
         tags,
         params: IdParams,
         body: CanvasBody,
         response: { 200: ProblemsAnswer, ...errorResponses(400, 401, 404, 415) },
+        description: 'Answers 200 for any JSON, of the canvas shape or not (400 only for a body over a cap of spec §9 while it arrives, or one that is not JSON).',
       },
       validatorCompiler: documentOnly,
       ...canvasBodyCap,
       // It writes nothing: whoever may read the canvas may ask.
       config: { ...canvasBodyCap.config, role: 'viewer' },
     },
-    async (req) => ({ reasons: await canvases.problems(req.workspaceId, req.params.id, req.body) }),
+    async (req) => canvases.problems(req.workspaceId, req.params.id, req.body),
   );
 
   /** Who is saving: the signed-in member's email, or "API key <name>" for a script. */

@@ -19,11 +19,13 @@ export interface StepCardProps {
   reasons: readonly string[];
   /** Launch warnings about it (a webhook Cohort will not call, say). */
   warnings: readonly string[];
+  /** What launch would refuse about it as edited now (validation as you edit): shown calmly, not as an alert. */
+  live?: readonly string[];
   onChange: (step: Step) => void;
   onChoose: () => void;
 }
 
-export function StepCard({ ref, step, types, editable, chosen, reasons, warnings, onChange, onChoose }: StepCardProps) {
+export function StepCard({ ref, step, types, editable, chosen, reasons, warnings, live = [], onChange, onChoose }: StepCardProps) {
   const uid = useId();
   const headingId = `${uid}-heading`;
   const words = STEP_WORDS[step.type];
@@ -49,6 +51,17 @@ export function StepCard({ ref, step, types, editable, chosen, reasons, warnings
           {warning}
         </p>
       ))}
+
+      {live.length > 0 ? (
+        <div className="live-problems">
+          <p>Before this can launch:</p>
+          <ul>
+            {live.map((problem) => (
+              <li key={problem}>{problem}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
 
       <StepSettings step={step} editable={editable} onChange={onChange} />
 

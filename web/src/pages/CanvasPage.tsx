@@ -1,8 +1,10 @@
 /**
  * A canvas (spec §8 "canvas"): its settings, the journey as a graph, one card per step, Add step, and
  * the lifecycle (Save, Launch, Stop, Archive). The edited canvas lives in this page's state until
- * Save (Launch saves first); leaving with unsaved changes asks the browser to warn. Only a draft is
- * edited here, by editors and admins; viewers see everything read-only and none of the buttons.
+ * Save (Launch saves first); leaving with unsaved changes asks the browser to warn. Editors and admins
+ * edit any canvas but an archived one: saving an active or stopped canvas makes a new version (users
+ * inside keep theirs; canvas/VersionsPanel.tsx lists them). Viewers see everything read-only and none
+ * of the buttons. What launch would refuse is checked as you edit (canvas/useLiveProblems.ts).
  * A launch refusal's reasons are shown inside the card of the step they name, the others at the top.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -14,8 +16,11 @@ import { AddStepMenu } from '../canvas/AddStepMenu.tsx';
 import { CanvasActions } from '../canvas/CanvasActions.tsx';
 import { CanvasGraph } from '../canvas/CanvasGraph.tsx';
 import { EntrySettings } from '../canvas/EntrySettings.tsx';
+import { JsonView } from '../canvas/JsonView.tsx';
 import { addStep, audienceText, bodyOf, parseAudience, reasonsByStep, stableJson, STATUS_WORDS, stepOrder } from '../canvas/model.ts';
 import { StepCard } from '../canvas/StepCard.tsx';
+import { useLiveProblems } from '../canvas/useLiveProblems.ts';
+import { VersionsPanel } from '../canvas/VersionsPanel.tsx';
 import '../canvas/canvas.css';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { usePageTitle } from '../components/usePageTitle.ts';
@@ -69,7 +74,9 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const cards = useRef(new Map<string, HTMLElement>());
   const focusNext = useRef<string | null>(null);
 
-  const editable = editor && saved.status === 'draft';
+  const editable = editor && saved.status !== 'archived';
+  const [savedAs, setSavedAs] = useState<string | null>(null);
+  const live = useLiveProblems(saved.id, edited, editor && saved.status !== 'archived');
   const savedJson = useMemo(() => stableJson(bodyOf(saved)), [saved]);
   const dirty = editable && (audience.problem !== null || stableJson(bodyOf(edited)) !== savedJson);
 
@@ -106,6 +113,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
         if (audience.problem !== null) throw new NotSaved(`Not saved: ${audience.problem}`);
         const sent = edited;
         const answer = await api<Canvas>('PUT', path, bodyOf(sent));
+        setSavedAs(answer.version > saved.version ? savedAsWords(answer.version) : null);
         accept(answer, sent);
         if (kind === 'save') return answer;
       }
@@ -181,7 +189,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
       {/* "Saved." next to "Unsaved changes" would contradict itself once the user edits again. */}
       {notice && !(notice === 'save' && dirty) ? (
         <p className="alert ok" role="status">
-          {NOTICE[notice]}
+          {notice === 'save' && savedAs ? savedAs : NOTICE[notice]}
         </p>
       ) : null}
       {action.error && !refused ? <ErrorAlert error={action.error} /> : null}
@@ -206,8 +214,19 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
         </div>
       ) : null}
       {!editor ? <p className="note">You are a viewer: you can look at this canvas; editors and admins change it.</p> : null}
-      {editor && !editable ? (
-        <p className="note">This canvas is {STATUS_WORDS[saved.status].toLowerCase()}: only a draft is edited here, so its settings and steps are shown read-only.</p>
+      {editor && !editable ? <p className="note">This canvas is archived: its settings and steps are shown read-only.</p> : null}
+      {editable && saved.status !== 'draft' ? (
+        <p className="note">This canvas is {STATUS_WORDS[saved.status].toLowerCase()}: saving makes version {saved.version + 1}. Users already inside finish on the version they entered with.</p>
+      ) : null}
+      {live.top.length > 0 ? (
+        <div className="live-problems">
+          <p>Before this canvas can launch:</p>
+          <ul>
+            {live.top.map((problem) => (
+              <li key={problem}>{problem}</li>
+            ))}
+          </ul>
+        </div>
       ) : null}
 
       <EntrySettings canvas={edited} editable={editable} onChange={setEdited} audienceText={audience.text} audienceProblem={audience.problem} onAudienceText={onAudienceText} />
@@ -240,11 +259,29 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
             chosen={chosen === id}
             reasons={(refused && refusal?.byStep.get(id)) || []}
             warnings={warnings.get(id) ?? []}
+            live={refused ? [] : (live.byStep.get(id) ?? [])}
             onChange={setStep}
             onChoose={() => setChosen(id)}
           />
         );
       })}
+
+      <JsonView
+        canvasId={saved.id}
+        canvas={edited}
+        editable={editable}
+        onApply={(canvas) => {
+          setEdited(canvas);
+          setAudience({ text: audienceText(canvas.audience), problem: null });
+        }}
+      />
+      <VersionsPanel canvasId={saved.id} current={saved.version} />
     </div>
   );
 }
+
+/** After a save that made a new version: which version whom. */
+const savedAsWords = (version: number): string =>
+  version === 2
+    ? 'Saved as version 2: users already in the canvas finish on version 1; new users get version 2.'
+    : `Saved as version ${version}: users already in the canvas finish on the version they entered with; new users get version ${version}.`;
