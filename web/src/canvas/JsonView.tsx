@@ -25,7 +25,8 @@ export function JsonView({ canvasId, canvas, editable, onApply }: JsonViewProps)
   // What the user typed and has not applied; null: the textarea follows the edited canvas.
   const [typed, setTyped] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const [applied, setApplied] = useState<string | null>(null);
+  // What was applied, and the text it made: the note goes once the canvas is edited further.
+  const [applied, setApplied] = useState<{ words: string; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const file = useRef<HTMLInputElement>(null);
 
@@ -53,7 +54,7 @@ export function JsonView({ canvasId, canvas, editable, onApply }: JsonViewProps)
     setProblem(null);
     setTyped(null);
     onApply(parsed.canvas);
-    setApplied(`${from}: the canvas now is this JSON. Save to keep it.`);
+    setApplied({ words: `${from}: the canvas now is this JSON. Save to keep it.`, text: canvasJsonText(parsed.canvas) });
   }
 
   function download() {
@@ -99,9 +100,9 @@ export function JsonView({ canvasId, canvas, editable, onApply }: JsonViewProps)
           {problem}
         </p>
       ) : null}
-      {applied !== null ? (
+      {applied !== null && applied.text === current ? (
         <p className="alert ok" role="status">
-          {applied}
+          {applied.words}
         </p>
       ) : null}
       <div className="row">

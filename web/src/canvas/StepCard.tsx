@@ -57,7 +57,8 @@ export function StepCard({ ref, step, types, editable, chosen, reasons, warnings
           <p>Before this can launch:</p>
           <ul>
             {live.map((problem) => (
-              <li key={problem}>{problem}</li>
+              // Inside the step's own card, "step <id>: " would only repeat its heading.
+              <li key={problem}>{problem.startsWith(`step ${step.id}: `) ? problem.slice(`step ${step.id}: `.length) : problem}</li>
             ))}
           </ul>
         </div>

@@ -218,7 +218,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
       {editable && saved.status !== 'draft' ? (
         <p className="note">This canvas is {STATUS_WORDS[saved.status].toLowerCase()}: saving makes version {saved.version + 1}. Users already inside finish on the version they entered with.</p>
       ) : null}
-      {live.top.length > 0 ? (
+      {!refused && live.top.length > 0 ? (
         <div className="live-problems">
           <p>Before this canvas can launch:</p>
           <ul>
