@@ -68,9 +68,13 @@ describe.skipIf(browserMissing !== null)(`web: versions, the JSON view and valid
       await checkA11y(page);
       await screenshot(page, 'canvas-live-problems');
 
-      // Broken text is refused in words and nothing is applied.
-      await json.fill('{"name": "Winback", ');
-      await page.getByRole('button', { name: 'Apply JSON', exact: true }).click();
+      // Broken text is refused in words and nothing is applied; by keyboard alone: type, Tab to Apply JSON, Enter.
+      await json.focus();
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.type('{"name": "Winback", ');
+      await page.keyboard.press('Tab');
+      await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe('Apply JSON');
+      await page.keyboard.press('Enter');
       await page.getByRole('alert').filter({ hasText: 'Not applied: This is not valid JSON' }).waitFor();
       await json.fill(JSON.stringify({ ...WINBACK, steps: [{ id: 'wait', type: 'delay', config: { seconds: 'soon' }, next: null }] }));
       await page.getByRole('button', { name: 'Apply JSON', exact: true }).click();
