@@ -555,9 +555,10 @@ function m0016(dialect: Dialect): Migration {
 
 /**
  * Who saved each canvas version (issue 19): the member's email, or "API key <name>" for a script.
+ * Numbered 0018: the step editors' branch (builder-steps) takes 0017 for its event-names index.
  * Versions saved before this migration have null: unknown.
  */
-const m0017: Migration = {
+const m0018: Migration = {
   async up(db: Kysely<any>) {
     await db.schema.alterTable('canvas_versions').addColumn('saved_by', 'text').execute();
   },
@@ -582,7 +583,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0014_api_key_names_last_used': m0014,
       '0015_retention': m0015(dialect),
       '0016_launch_parts': m0016(dialect),
-      '0017_canvas_version_saved_by': m0017,
+      '0018_canvas_version_saved_by': m0018,
     }),
   };
 }

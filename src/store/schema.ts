@@ -106,7 +106,7 @@ export interface CanvasVersionsTable {
   /** The canvas JSON of this version. */
   definition: string;
   created_at: number;
-  /** The member's email or "API key <name>"; null for versions saved before migration 0017 (unknown). */
+  /** The member's email or "API key <name>"; null for versions saved before migration 0018 (unknown). */
   saved_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 

@@ -1,4 +1,4 @@
-// Migration 0017: who saved each canvas version. Versions written before it have no one on record:
+// Migration 0018: who saved each canvas version. Versions written before it have no one on record:
 // the list says null (the page shows "unknown"), and a version saved after it names its saver.
 import { afterAll, expect, it } from 'vitest';
 import { parseCanvas } from '../../src/core/canvas.ts';
@@ -7,14 +7,14 @@ import { databaseBefore, describeEachStore } from '../support/databases.ts';
 
 const NOW = Date.parse('2026-12-05T12:00:00Z');
 
-describeEachStore('store: migration 0017 (who saved a canvas version)', ({ kind }) => {
+describeEachStore('store: migration 0018 (who saved a canvas version)', ({ kind }) => {
   const drops: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const drop of drops) await drop();
   });
 
   it('reads a version written before it as saved by nobody known; a later version names its saver', async () => {
-    const db = await databaseBefore(kind, '0017');
+    const db = await databaseBefore(kind, '0018');
     drops.push(db.drop);
     const definition = JSON.stringify({ name: 'old', entry: { type: 'api' }, audience: null, reentry: { allowed: false, after_seconds: 0 }, exit: { events: [] }, first_step: null, steps: [] });
     await db.raw
