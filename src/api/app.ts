@@ -84,6 +84,7 @@ export async function buildApi({ deps, logger = false, webDir = null }: BuildApi
   // Sessions (session-auth.ts): cookies are parsed before the auth hook below reads them.
   await app.register(cookie);
   app.decorateRequest('session', null);
+  app.decorateRequest('apiKeyId', null);
   const members = createMemberService({ store: deps.store, clock: deps.clock });
   const apiKeys = createApiKeyAuth({ store: deps.store, clock: deps.clock });
 
@@ -95,6 +96,7 @@ export async function buildApi({ deps, logger = false, webDir = null }: BuildApi
     const caller = await authenticateCaller(req, apiKeys, members);
     req.workspaceId = caller.workspaceId;
     req.session = caller.session;
+    req.apiKeyId = caller.apiKeyId;
   });
 
   await registerOpenApi(app); // before the routes, so that it sees them

@@ -19,8 +19,8 @@ export const LAST_USED_EVERY_MS = 60_000;
 const REMEMBERED_KEYS = 1_000;
 
 export interface ApiKeyAuth {
-  /** Resolves the request's workspace from its Bearer key, or throws 401; records the key's last use (at most once a minute). */
-  authenticate(req: FastifyRequest): Promise<string>;
+  /** Resolves the request's workspace and key id from its Bearer key, or throws 401; records the key's last use (at most once a minute). */
+  authenticate(req: FastifyRequest): Promise<{ workspaceId: string; keyId: string }>;
 }
 
 export function createApiKeyAuth({ store, clock }: { store: Store; clock: Clock }): ApiKeyAuth {
@@ -49,7 +49,7 @@ export function createApiKeyAuth({ store, clock }: { store: Store; clock: Clock 
           req.log.warn({ err: { message: error instanceof Error ? error.message : String(error) }, apiKeyId: key.id }, 'api key last use not recorded');
         }
       }
-      return key.workspaceId;
+      return { workspaceId: key.workspaceId, keyId: key.id };
     },
   };
 }

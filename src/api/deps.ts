@@ -59,5 +59,7 @@ declare module 'fastify' {
     workspaceId: string;
     /** The dashboard session the request came with; null for an API key or a public route. */
     session: SessionRecord | null;
+    /** The API key the request came with; null for a session or a public route. */
+    apiKeyId: string | null;
   }
 }

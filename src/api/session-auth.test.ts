@@ -19,7 +19,7 @@ const session: SessionRecord = {
   workspace: { id: 'ws_1', name: 'A' },
 };
 const members = { resolve: async (token: string) => (token === 'good' ? session : null) } as unknown as MemberService;
-const apiKeys: ApiKeyAuth = { authenticate: async () => 'ws_key' };
+const apiKeys: ApiKeyAuth = { authenticate: async () => ({ workspaceId: 'ws_key', keyId: 'key_1' }) };
 
 async function app() {
   const a = Fastify();

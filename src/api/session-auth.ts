@@ -32,15 +32,17 @@ export interface Caller {
   workspaceId: string;
   /** The session, when the request came with the cookie rather than an API key. */
   session: SessionRecord | null;
+  /** The API key's id, when the request came with one (canvas versions record who saved them). */
+  apiKeyId: string | null;
 }
 
 export async function authenticateCaller(req: FastifyRequest, apiKeys: ApiKeyAuth, members: MemberService): Promise<Caller> {
   // An Authorization header decides alone: a bad key is a 401 even if a cookie came along.
   const token = req.headers.authorization === undefined ? req.cookies[SESSION_COOKIE] : undefined;
   if (!token) {
-    const workspaceId = await apiKeys.authenticate(req); // without a cookie either: the usual "send the key" 401
+    const { workspaceId, keyId } = await apiKeys.authenticate(req); // without a cookie either: the usual "send the key" 401
     if (req.routeOptions.config.sessionOnly === true) throw new ForbiddenError('session_required', 'API keys cannot call this route; an admin signed in to the dashboard can');
-    return { workspaceId, session: null };
+    return { workspaceId, session: null, apiKeyId: keyId };
   }
   const session = token.length <= 128 ? await members.resolve(token) : null;
   if (!session) throw new UnauthorizedError('unauthorized', 'the session is not valid or has expired: sign in again');
@@ -49,7 +51,7 @@ export async function authenticateCaller(req: FastifyRequest, apiKeys: ApiKeyAut
   if (needed === undefined || RANK[session.member.role] < RANK[needed]) {
     throw new ForbiddenError('forbidden', needed === undefined ? 'this route is not open to dashboard sessions; use an API key' : `this needs the ${needed} role or higher; you are ${session.member.role}`);
   }
-  return { workspaceId: session.workspaceId, session };
+  return { workspaceId: session.workspaceId, session, apiKeyId: null };
 }
 
 function checkCsrf(presented: string | string[] | undefined, expected: string): void {

@@ -30,7 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { definitionProblems, launchProblems, parseCanvas, type CanvasDefinition, type CanvasStatus, type LaunchContext } from '../core/canvas.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../core/errors.ts';
-import type { CanvasPosition, CanvasRecord, Queries, Store } from '../store/port.ts';
+import type { CanvasPosition, CanvasRecord, CanvasVersionSummary, Queries, Store } from '../store/port.ts';
 
 export interface CanvasServiceDeps {
   store: Store;
@@ -40,11 +40,21 @@ export interface CanvasServiceDeps {
 }
 
 export interface CanvasService {
-  create(workspaceId: string, body: unknown): Promise<CanvasRecord>;
+  /** `savedBy`: who is saving, recorded on the version (the member's email or "API key <name>"). */
+  create(workspaceId: string, body: unknown, savedBy?: string): Promise<CanvasRecord>;
   get(workspaceId: string, id: string): Promise<CanvasRecord>;
   /** One page, newest first, and where the next one starts (null after the last canvas). */
   listPage(workspaceId: string, page: { status?: CanvasStatus; limit: number; after?: CanvasPosition }): Promise<{ canvases: CanvasRecord[]; next: CanvasPosition | null }>;
-  update(workspaceId: string, id: string, body: unknown): Promise<CanvasRecord>;
+  update(workspaceId: string, id: string, body: unknown, savedBy?: string): Promise<CanvasRecord>;
+  /** The canvas's versions, newest first, with who saved each and how many users are in it on each. */
+  versions(workspaceId: string, id: string): Promise<CanvasVersionSummary[]>;
+  /**
+   * Every reason launch would give for this body (spec §3), without saving or launching: the live
+   * check of the dashboard's editor, with the same function and connection context as launch. A body
+   * PUT would refuse (400) is answered, not refused: `shape` says why, and `reasons` is then empty,
+   * since a half-typed draft is the normal case while editing.
+   */
+  problems(workspaceId: string, id: string, body: unknown): Promise<{ shape: string[]; reasons: string[] }>;
   remove(workspaceId: string, id: string): Promise<void>;
   launch(workspaceId: string, id: string): Promise<CanvasRecord>;
   stop(workspaceId: string, id: string): Promise<CanvasRecord>;
@@ -73,10 +83,10 @@ export function createCanvasService(deps: CanvasServiceDeps): CanvasService {
   }
 
   return {
-    async create(workspaceId, body) {
+    async create(workspaceId, body, savedBy) {
       const definition = parseOrThrow(body);
       const now = clock.now();
-      return store.transaction((tx) => tx.insertCanvas({ id: newCanvasId(), workspaceId, definition }, now));
+      return store.transaction((tx) => tx.insertCanvas({ id: newCanvasId(), workspaceId, definition, ...(savedBy === undefined ? {} : { savedBy }) }, now));
     },
 
     get: (workspaceId, id) => mustGet(store, workspaceId, id),
@@ -89,7 +99,7 @@ export function createCanvasService(deps: CanvasServiceDeps): CanvasService {
       return { canvases, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
     },
 
-    async update(workspaceId, id, body) {
+    async update(workspaceId, id, body, savedBy) {
       const definition = parseOrThrow(body);
       const before = await mustGet(store, workspaceId, id);
       // Read before the transaction: on SQLite a read on the store inside it would wait for itself.
@@ -98,7 +108,7 @@ export function createCanvasService(deps: CanvasServiceDeps): CanvasService {
         if (canvas.status !== before.status) throw changedMeanwhile(id);
         if (canvas.status === 'archived') throw new ConflictError('canvas_archived', `canvas ${id} is archived and read-only`);
         if (canvas.status === 'draft') {
-          await tx.replaceCanvasDefinition(workspaceId, id, definition, now);
+          await tx.replaceCanvasDefinition(workspaceId, id, definition, now, savedBy);
           return;
         }
         if (sameDefinition(canvas.definition, definition)) return;
@@ -106,9 +116,21 @@ export function createCanvasService(deps: CanvasServiceDeps): CanvasService {
           const problems = definitionProblems(definition, { tiktok });
           if (problems.length > 0) throw new UnprocessableError('update_refused', 'the canvas is active and this version could not run; fix it or stop the canvas first', problems);
         }
-        const version = await tx.insertCanvasVersion(workspaceId, id, definition, now);
+        const version = await tx.insertCanvasVersion(workspaceId, id, definition, now, savedBy);
         if (canvas.status === 'active' && version !== null) await scheduleEntry(tx, workspaceId, { id, version, definition }, now);
       });
+    },
+
+    async versions(workspaceId, id) {
+      await mustGet(store, workspaceId, id);
+      return store.listCanvasVersions(workspaceId, id);
+    },
+
+    async problems(workspaceId, id, body) {
+      await mustGet(store, workspaceId, id);
+      const parsed = parseCanvas(body);
+      if (!parsed.ok) return { shape: parsed.problems.slice(0, MAX_PROBLEMS_SHOWN), reasons: [] };
+      return { shape: [], reasons: launchProblems(parsed.canvas, { tiktok: await deps.tiktokLaunchContext(workspaceId) }) };
     },
 
     async remove(workspaceId, id) {

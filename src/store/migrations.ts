@@ -565,6 +565,17 @@ const m0017: Migration = {
   },
 };
 
+/**
+ * Who saved each canvas version (issue 19): the member's email, or "API key <name>" for a script.
+ * Numbered 0018: the step editors' branch (builder-steps) takes 0017 for its event-names index.
+ * Versions saved before this migration have null: unknown.
+ */
+const m0018: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('canvas_versions').addColumn('saved_by', 'text').execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -585,6 +596,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0015_retention': m0015(dialect),
       '0016_launch_parts': m0016(dialect),
       '0017_event_names_index': m0017,
+      '0018_canvas_version_saved_by': m0018,
     }),
   };
 }

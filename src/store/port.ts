@@ -176,6 +176,16 @@ export interface CanvasVersionRecord extends CanvasVersionRef {
   createdAt: number;
 }
 
+/** One row of a canvas's version list (GET /api/canvases/{id}/versions). */
+export interface CanvasVersionSummary {
+  version: number;
+  savedAt: number;
+  /** The member's email or "API key <name>"; null when unknown (saved before that was recorded). */
+  savedBy: string | null;
+  /** Users in the canvas right now (active entries) on this version. */
+  usersIn: number;
+}
+
 /** A launch job as the canvas's owner sees it (the runner's view is journey-port.ts `LaunchJob`). `status`: pending, done or cancelled. */
 export interface CanvasLaunchJob {
   id: number;
@@ -189,7 +199,7 @@ export interface CanvasLaunchJob {
 /** Canvases and their versions (queries/canvases.ts). Launch jobs are inserted with `insertLaunchJob` (journey-port.ts). */
 export interface CanvasQueries {
   /** A draft at version 1, with its canvas_versions row. Needs a transaction (two statements). */
-  insertCanvas(c: { id: string; workspaceId: string; definition: CanvasDefinition }, now: number): Promise<CanvasRecord>;
+  insertCanvas(c: { id: string; workspaceId: string; definition: CanvasDefinition; savedBy?: string }, now: number): Promise<CanvasRecord>;
   /** The canvas and its latest definition, or null. `lock` takes the row (Postgres FOR UPDATE) for a read-then-write transaction. One statement. */
   getCanvas(workspaceId: string, id: string, opts?: { lock?: boolean }): Promise<CanvasRecord | null>;
   /** Newest first, optionally of one status. One statement. */
@@ -201,9 +211,15 @@ export interface CanvasQueries {
    */
   listCanvasPage(workspaceId: string, page: { status?: CanvasStatus; limit: number; after?: CanvasPosition }): Promise<CanvasRecord[]>;
   /** Replaces the latest version's definition in place (a draft: nobody has entered it). False if no such canvas. Needs a transaction. */
-  replaceCanvasDefinition(workspaceId: string, id: string, definition: CanvasDefinition, now: number): Promise<boolean>;
+  replaceCanvasDefinition(workspaceId: string, id: string, definition: CanvasDefinition, now: number, savedBy?: string): Promise<boolean>;
   /** Writes the definition as the next version and makes it the latest. Returns that version, or null if no such canvas. Needs a transaction. */
-  insertCanvasVersion(workspaceId: string, id: string, definition: CanvasDefinition, now: number): Promise<number | null>;
+  insertCanvasVersion(workspaceId: string, id: string, definition: CanvasDefinition, now: number, savedBy?: string): Promise<number | null>;
+  /**
+   * The canvas's versions, newest first, each with who saved it and how many users are in the canvas
+   * on it now. One statement: the versions joined with the active entries grouped by version (read
+   * through the partial index entries_active_uq). Empty when the canvas is not in the workspace.
+   */
+  listCanvasVersions(workspaceId: string, canvasId: string): Promise<CanvasVersionSummary[]>;
   /** Compare-and-set: moves to `to` only from one of `from`, writing `launchedAt` when given. True if it moved. One statement. */
   setCanvasStatus(workspaceId: string, id: string, change: { from: readonly CanvasStatus[]; to: CanvasStatus; launchedAt?: number }, now: number): Promise<boolean>;
   /** Deletes the canvas and its versions if its status is one of `from`. True if deleted. Needs a transaction. */

@@ -3,7 +3,7 @@
  * epoch-ms integers in both dialects; JSON lives in TEXT columns so both dialects read it alike.
  * Booleans are 0/1 integers for the same reason.
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface WorkspacesTable {
   id: string;
@@ -106,6 +106,8 @@ export interface CanvasVersionsTable {
   /** The canvas JSON of this version. */
   definition: string;
   created_at: number;
+  /** The member's email or "API key <name>"; null for versions saved before migration 0018 (unknown). */
+  saved_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface EntriesTable {

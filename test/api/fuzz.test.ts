@@ -158,6 +158,8 @@ const ROUTES: Record<string, { valid(fx: Fixtures): Promise<ValidRequest> | Vali
   'PUT /api/canvases/{id}': { valid: async (fx) => ({ url: `/api/canvases/${await fx.draft()}`, body: { ...SPEC_CANVAS, name: 'edited' } }) },
   'DELETE /api/canvases/{id}': { valid: async (fx) => ({ url: `/api/canvases/${await fx.draft()}` }), ok: [204] },
   'POST /api/canvases/{id}/launch': { valid: async (fx) => ({ url: `/api/canvases/${await fx.draft()}/launch` }) },
+  'GET /api/canvases/{id}/versions': { valid: (fx) => ({ url: `/api/canvases/${fx.live}/versions` }) },
+  'POST /api/canvases/{id}/problems': { valid: async (fx) => ({ url: `/api/canvases/${await fx.draft()}/problems`, body: SPEC_CANVAS }) },
   'POST /api/canvases/{id}/stop': { valid: async (fx) => ({ url: `/api/canvases/${await fx.launched()}/stop` }) },
   'POST /api/canvases/{id}/archive': { valid: async (fx) => ({ url: `/api/canvases/${await fx.draft()}/archive` }) },
   'POST /api/canvas/trigger/send': {

@@ -4,7 +4,7 @@
  * with `id`, `status`, `version` and ISO times added. The lifecycle rules live in
  * engine/canvas-service.ts; the workspace comes from the API key, never from the body.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { STEP_TYPES, type CanvasStatus } from '../../core/canvas.ts';
 import { CANVAS_CAP_MESSAGES, CANVAS_CAPS } from '../../core/canvas-caps.ts';
 import { ValidationError } from '../../core/errors.ts';
@@ -125,6 +125,35 @@ const LaunchAnswer = {
   },
 } as const;
 
+const VersionsAnswer = {
+  type: 'object',
+  required: ['versions'],
+  properties: {
+    versions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['version', 'saved_at', 'saved_by', 'users_in'],
+        properties: {
+          version: { type: 'integer' },
+          saved_at: { type: 'string', format: 'date-time' },
+          saved_by: { ...nullableString, description: 'the member\'s email, or "API key <name>"; null: unknown (saved before this was recorded)' },
+          users_in: { type: 'integer', description: 'users in the canvas right now on this version' },
+        },
+      },
+    },
+  },
+} as const;
+
+const ProblemsAnswer = {
+  type: 'object',
+  required: ['shape', 'reasons'],
+  properties: {
+    shape: { type: 'array', items: { type: 'string' }, description: 'why PUT would refuse this body (its 400), as `path: message`; empty: it is a canvas (then `reasons` is checked)' },
+    reasons: { type: 'array', items: { type: 'string' }, description: 'what launch would answer in its 422; empty (with an empty `shape`): it would launch' },
+  },
+} as const;
+
 const IdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'cv_…' } } } as const;
 
 /** The body schemas document; parseCanvas checks, so that a 400 lists every problem (ajv would stop at one, and coerce). */
@@ -173,7 +202,7 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.post(
     '/api/canvases',
     { schema: { summary: 'Create a draft canvas', tags, body: CanvasBody, response: { 201: CanvasAnswer, ...errorResponses(400, 401, 415) } }, validatorCompiler: documentOnly, ...canvasBodyCap, config: { ...canvasBodyCap.config, role: 'editor' } },
-    async (req, reply) => reply.code(201).send(toCanvasJson(await canvases.create(req.workspaceId, req.body))),
+    async (req, reply) => reply.code(201).send(toCanvasJson(await canvases.create(req.workspaceId, req.body, await savedBy(req)))),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -196,8 +225,44 @@ export const canvasRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       ...canvasBodyCap,
       config: { ...canvasBodyCap.config, role: 'editor' },
     },
-    async (req) => toCanvasJson(await canvases.update(req.workspaceId, req.params.id, req.body)),
+    async (req) => toCanvasJson(await canvases.update(req.workspaceId, req.params.id, req.body, await savedBy(req))),
   );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/canvases/:id/versions',
+    { config: { role: 'viewer' }, schema: { summary: "A canvas's versions, newest first: when and by whom each was saved, and how many users are in the canvas on it", tags, params: IdParams, response: { 200: VersionsAnswer, ...errorResponses(401, 404) } } },
+    async (req) => {
+      const versions = await canvases.versions(req.workspaceId, req.params.id);
+      return { versions: versions.map((v) => ({ version: v.version, saved_at: new Date(v.savedAt).toISOString(), saved_by: v.savedBy, users_in: v.usersIn })) };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/canvases/:id/problems',
+    {
+      schema: {
+        summary: 'Why this canvas body would not save (shape) or not launch (reasons), without saving or launching it (the editor checks as you edit)',
+        tags,
+        params: IdParams,
+        body: CanvasBody,
+        response: { 200: ProblemsAnswer, ...errorResponses(400, 401, 404, 415) },
+        description: 'Answers 200 for any JSON, of the canvas shape or not (400 only for a body over a cap of spec §9 while it arrives, or one that is not JSON).',
+      },
+      validatorCompiler: documentOnly,
+      ...canvasBodyCap,
+      // It writes nothing: whoever may read the canvas may ask.
+      config: { ...canvasBodyCap.config, role: 'viewer' },
+    },
+    async (req) => canvases.problems(req.workspaceId, req.params.id, req.body),
+  );
+
+  /** Who is saving: the signed-in member's email, or "API key <name>" for a script. */
+  async function savedBy(req: FastifyRequest): Promise<string | undefined> {
+    if (req.session) return req.session.member.email;
+    if (req.apiKeyId === null) return undefined;
+    const key = (await deps.store.listApiKeys(req.workspaceId)).find((k) => k.id === req.apiKeyId);
+    return key ? `API key ${key.name}` : undefined;
+  }
 
   app.delete<{ Params: { id: string } }>(
     '/api/canvases/:id',

@@ -40,10 +40,10 @@ export function canvasQueries({ db, dialect }: QueryContext): CanvasQueries {
   }
 
   return {
-    async insertCanvas({ id, workspaceId, definition }, now) {
+    async insertCanvas({ id, workspaceId, definition, savedBy }, now) {
       const row = { id, workspace_id: workspaceId, status: 'draft', version: 1, created_at: now, updated_at: now, launched_at: null, ...mirrored(definition) };
       await db.insertInto('canvases').values(row).execute();
-      await db.insertInto('canvas_versions').values({ canvas_id: id, version: 1, definition: JSON.stringify(definition), created_at: now }).execute();
+      await db.insertInto('canvas_versions').values({ canvas_id: id, version: 1, definition: JSON.stringify(definition), created_at: now, saved_by: savedBy ?? null }).execute();
       return toCanvas({ ...row, definition: JSON.stringify(definition) });
     },
 
@@ -75,7 +75,7 @@ export function canvasQueries({ db, dialect }: QueryContext): CanvasQueries {
       return rows.map(toCanvas);
     },
 
-    async replaceCanvasDefinition(workspaceId, id, definition, now) {
+    async replaceCanvasDefinition(workspaceId, id, definition, now, savedBy) {
       const updated = await db
         .updateTable('canvases')
         .set({ updated_at: now, ...mirrored(definition) })
@@ -84,11 +84,12 @@ export function canvasQueries({ db, dialect }: QueryContext): CanvasQueries {
         .returning('version')
         .executeTakeFirst();
       if (!updated) return false;
-      await db.updateTable('canvas_versions').set({ definition: JSON.stringify(definition) }).where('canvas_id', '=', id).where('version', '=', Number(updated.version)).execute();
+      // A draft edited in place: its one version was last saved by this caller.
+      await db.updateTable('canvas_versions').set({ definition: JSON.stringify(definition), ...(savedBy === undefined ? {} : { saved_by: savedBy }) }).where('canvas_id', '=', id).where('version', '=', Number(updated.version)).execute();
       return true;
     },
 
-    async insertCanvasVersion(workspaceId, id, definition, now) {
+    async insertCanvasVersion(workspaceId, id, definition, now, savedBy) {
       // The increment happens in the UPDATE, so two concurrent edits get two different versions.
       const updated = await db
         .updateTable('canvases')
@@ -99,8 +100,31 @@ export function canvasQueries({ db, dialect }: QueryContext): CanvasQueries {
         .executeTakeFirst();
       if (!updated) return null;
       const version = Number(updated.version);
-      await db.insertInto('canvas_versions').values({ canvas_id: id, version, definition: JSON.stringify(definition), created_at: now }).execute();
+      await db.insertInto('canvas_versions').values({ canvas_id: id, version, definition: JSON.stringify(definition), created_at: now, saved_by: savedBy ?? null }).execute();
       return version;
+    },
+
+    async listCanvasVersions(workspaceId, canvasId) {
+      // `status = 'active'` matches the partial index entries_active_uq (canvas_id, profile_id), so the
+      // count reads that canvas's live entries only, however many have exited.
+      const usersIn = db
+        .selectFrom('entries')
+        .select((eb) => ['version', eb.fn.countAll<number | string>().as('n')])
+        .where('canvas_id', '=', canvasId)
+        .where('workspace_id', '=', workspaceId)
+        .where('status', '=', 'active')
+        .groupBy('version')
+        .as('u');
+      const rows = await db
+        .selectFrom('canvas_versions as v')
+        .innerJoin('canvases as c', 'c.id', 'v.canvas_id')
+        .leftJoin(usersIn, 'u.version', 'v.version')
+        .select(['v.version', 'v.created_at', 'v.saved_by', 'u.n'])
+        .where('c.workspace_id', '=', workspaceId)
+        .where('v.canvas_id', '=', canvasId)
+        .orderBy('v.version', 'desc')
+        .execute();
+      return rows.map((r) => ({ version: Number(r.version), savedAt: Number(r.created_at), savedBy: r.saved_by, usersIn: r.n === null ? 0 : Number(r.n) }));
     },
 
     async setCanvasStatus(workspaceId, id, { from, to, launchedAt }, now) {

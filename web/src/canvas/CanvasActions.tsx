@@ -37,7 +37,7 @@ export function CanvasActions({ canvasId, status, editor, dirty, busy, onSave, o
   return (
     <div className="canvas-actions">
       <div className="row">
-        {editor && status === 'draft' ? (
+        {editor && status !== 'archived' ? (
           <button type="button" onClick={onSave} disabled={busy}>
             Save
           </button>
@@ -62,7 +62,7 @@ export function CanvasActions({ canvasId, status, editor, dirty, busy, onSave, o
             Analytics
           </Link>
         ) : null}
-        {editor && status === 'draft' && dirty ? <span className="badge warn">Unsaved changes</span> : null}
+        {editor && status !== 'archived' && dirty ? <span className="badge warn">Unsaved changes</span> : null}
       </div>
       {asking ? (
         <div

@@ -33,11 +33,13 @@ export interface StepCardProps {
   reasons: readonly string[];
   /** Launch warnings about it (a webhook Cohort will not call, say). */
   warnings: readonly string[];
+  /** What launch would refuse about it as edited now (validation as you edit): shown calmly, not as an alert. */
+  live?: readonly string[];
   onChange: (step: Step) => void;
   onChoose: () => void;
 }
 
-export function StepCard({ ref, step, types, first, deleteQuestion, editable, chosen, reasons, warnings, onChange, onChoose, onLink, onMakeFirst, onDelete }: StepCardProps) {
+export function StepCard({ ref, step, types, first, deleteQuestion, editable, chosen, reasons, warnings, live = [], onChange, onChoose, onLink, onMakeFirst, onDelete }: StepCardProps) {
   const uid = useId();
   // ConfirmAction asks before a mutation; deleting is a local edit, undoable, so this one cannot fail.
   const deletion = useMutation({ mutationFn: () => Promise.resolve(onDelete()) });
@@ -65,6 +67,18 @@ export function StepCard({ ref, step, types, first, deleteQuestion, editable, ch
           {warning}
         </p>
       ))}
+
+      {live.length > 0 ? (
+        <div className="live-problems">
+          <p>Before this can launch:</p>
+          <ul>
+            {live.map((problem) => (
+              // Inside the step's own card, "step <id>: " would only repeat its heading.
+              <li key={problem}>{problem.startsWith(`step ${step.id}: `) ? problem.slice(`step ${step.id}: `.length) : problem}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
 
       <StepSettings step={step} editable={editable} onChange={onChange} />
 

@@ -2,8 +2,10 @@
  * A canvas (spec §8 "canvas"): its settings, the journey as a graph, one card per step, Add step, and
  * the lifecycle (Save, Launch, Stop, Archive). The edited canvas lives in this page's state until
  * Save (Launch saves first), with Undo and Redo of its edits; leaving with unsaved changes asks first
- * (the browser's beforeunload, and LeaveGuard for links inside the dashboard). Only a draft is
- * edited here, by editors and admins; viewers see everything read-only and none of the buttons.
+ * (the browser's beforeunload, and LeaveGuard for links inside the dashboard). Editors and admins edit
+ * any canvas but an archived one: saving an active or stopped canvas makes a new version (users inside
+ * keep theirs; canvas/VersionsPanel.tsx lists them). Viewers see everything read-only and none of the
+ * buttons. What launch would refuse is checked as you edit (canvas/useLiveProblems.ts).
  * A launch refusal's reasons are shown inside the card of the step they name, the others at the top.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -16,11 +18,14 @@ import { AddStepMenu } from '../canvas/AddStepMenu.tsx';
 import { CanvasActions } from '../canvas/CanvasActions.tsx';
 import { CanvasGraph } from '../canvas/CanvasGraph.tsx';
 import { EntrySettings } from '../canvas/EntrySettings.tsx';
+import { JsonView } from '../canvas/JsonView.tsx';
 import { LeaveGuard } from '../canvas/LeaveGuard.tsx';
 import { addStep, bodyOf, connect, deleteStep, deleteStepWords, makeFirst, reasonsByStep, stableJson, STATUS_WORDS, stepOrder, type Branch } from '../canvas/model.ts';
 import { StepCard } from '../canvas/StepCard.tsx';
 import { StepProblemsContext, withProblem } from '../canvas/step-problems.ts';
 import { useCanvasHistory } from '../canvas/useCanvasHistory.ts';
+import { useLiveProblems } from '../canvas/useLiveProblems.ts';
+import { VersionsPanel } from '../canvas/VersionsPanel.tsx';
 import '../canvas/canvas.css';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { usePageTitle } from '../components/usePageTitle.ts';
@@ -66,7 +71,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const editor = can(session, 'editor');
   const [saved, setSaved] = useState(initial);
   const [audience, setAudience] = useState<{ problem: string | null }>({ problem: null });
-  const editable = editor && saved.status === 'draft';
+  const editable = editor && saved.status !== 'archived';
   // An undo or redo brings back a canvas whose audience was valid: the builder shows it, without a problem.
   const restore = useCallback(() => setAudience({ problem: null }), []);
   const history = useCanvasHistory(() => bodyOf(initial), editable, restore);
@@ -82,6 +87,8 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
   const cards = useRef(new Map<string, HTMLElement>());
   const focusNext = useRef<string | null>(null);
 
+  const [savedAs, setSavedAs] = useState<string | null>(null);
+  const live = useLiveProblems(saved.id, edited, editable);
   const savedJson = useMemo(() => stableJson(bodyOf(saved)), [saved]);
   const dirty = editable && (audience.problem !== null || stepProblems.size > 0 || stableJson(bodyOf(edited)) !== savedJson);
 
@@ -120,6 +127,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
         if (stepId !== undefined) throw new NotSaved(`Not saved: step ${stepId}: ${problem}`);
         const sent = edited;
         const answer = await api<Canvas>('PUT', path, bodyOf(sent));
+        setSavedAs(answer.version > saved.version ? savedAsWords(answer.version) : null);
         accept(answer, sent);
         if (kind === 'save') return answer;
       }
@@ -225,7 +233,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
       {editable ? <LeaveGuard dirty={dirty} /> : null}
       {notice && !(notice === 'save' && dirty) ? (
         <p className="alert ok" role="status">
-          {NOTICE[notice]}
+          {notice === 'save' && savedAs ? savedAs : NOTICE[notice]}
         </p>
       ) : null}
       {action.error && !refused && !stale ? <ErrorAlert error={action.error} /> : null}
@@ -250,8 +258,19 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
         </div>
       ) : null}
       {!editor ? <p className="note">You are a viewer: you can look at this canvas; editors and admins change it.</p> : null}
-      {editor && !editable ? (
-        <p className="note">This canvas is {STATUS_WORDS[saved.status].toLowerCase()}: only a draft is edited here, so its settings and steps are shown read-only.</p>
+      {editor && !editable ? <p className="note">This canvas is archived: its settings and steps are shown read-only.</p> : null}
+      {editable && saved.status !== 'draft' ? (
+        <p className="note">This canvas is {STATUS_WORDS[saved.status].toLowerCase()}: saving makes version {saved.version + 1}. Users already inside finish on the version they entered with.</p>
+      ) : null}
+      {!refused && live.top.length > 0 ? (
+        <div className="live-problems">
+          <p>Before this canvas can launch:</p>
+          <ul>
+            {live.top.map((problem) => (
+              <li key={problem}>{problem}</li>
+            ))}
+          </ul>
+        </div>
       ) : null}
 
       <EntrySettings canvas={edited} editable={editable} onChange={setEdited} onAudience={onAudience} />
@@ -286,6 +305,7 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
             chosen={chosen === id}
             reasons={(refused && refusal?.byStep.get(id)) || []}
             warnings={warnings.get(id) ?? []}
+            live={refused ? [] : (live.byStep.get(id) ?? [])}
             onChange={setStep}
             onChoose={() => setChosen(id)}
             onLink={(branch, to) => setLink(id, branch, to)}
@@ -294,7 +314,24 @@ function CanvasEditor({ initial }: { initial: Canvas }) {
           />
         );
       })}
+
+      <JsonView
+        canvasId={saved.id}
+        canvas={edited}
+        editable={editable}
+        onApply={(canvas) => {
+          setEdited(canvas);
+          setAudience({ problem: null });
+        }}
+      />
+      <VersionsPanel canvasId={saved.id} current={saved.version} />
     </div>
     </StepProblemsContext>
   );
 }
+
+/** After a save that made a new version: which version whom. */
+const savedAsWords = (version: number): string =>
+  version === 2
+    ? 'Saved as version 2: users already in the canvas finish on version 1; new users get version 2.'
+    : `Saved as version ${version}: users already in the canvas finish on the version they entered with; new users get version ${version}.`;
