@@ -88,5 +88,5 @@ export const memberRoutes: FastifyPluginAsync<ApiDeps & { members: MemberService
 /** A refused member change, in words. */
 function refuse(reason: 'not_found' | 'last_admin', id: string, what: 'removed' | 'demoted'): never {
   if (reason === 'not_found') throw new NotFoundError('not_found', `no member ${id}`);
-  throw new ConflictError('last_admin', `the last admin cannot be ${what}: the workspace would have no admin left. Make another member admin first.`);
+  throw new ConflictError('last_admin', `the last admin cannot be ${what} (the workspace would have no admin left); make another member admin first`);
 }

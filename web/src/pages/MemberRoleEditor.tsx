@@ -14,16 +14,19 @@ import { ROLE_WORD } from './MembersInvite.tsx';
 
 const ROLES: readonly Role[] = ['viewer', 'editor', 'admin'];
 
-export function MemberRoleEditor({ member, isMe, onChanged }: { member: Member; isMe: boolean; onChanged: (m: Member) => void }) {
+export function MemberRoleEditor({ member, isMe, onChanged, onRefused }: { member: Member; isMe: boolean; onChanged: (m: Member) => void; onRefused: () => void }) {
   const client = useQueryClient();
   const [role, setRole] = useState<Role>(member.role);
   const id = useId();
   const save = useMutation({
     mutationFn: (next: Role) => api<Member>('PATCH', `/api/members/${seg(member.id)}`, { role: next }),
     onSuccess: (m) => {
-      onChanged(m);
-      if (isMe) void client.invalidateQueries({ queryKey: SESSION_KEY });
+      // Stepping down: re-read the session only; the members list would now answer 403.
+      if (isMe && m.role !== 'admin') void client.invalidateQueries({ queryKey: SESSION_KEY });
+      else onChanged(m);
     },
+    // Refused (another admin changed something meanwhile): show the roles as they are now.
+    onError: onRefused,
   });
   const changed = role !== member.role;
   return (

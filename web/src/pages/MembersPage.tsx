@@ -111,6 +111,7 @@ function MembersAdmin({ me }: { me: string }) {
                   key={m.id}
                   member={m}
                   isMe={m.email.toLowerCase() === me.toLowerCase()}
+                  onRefused={() => void client.invalidateQueries({ queryKey: MEMBERS_KEY })}
                   onRoleChanged={(changed) => {
                     setRoleChanged(changed);
                     setRemoved(null);
@@ -132,7 +133,7 @@ function MembersAdmin({ me }: { me: string }) {
   );
 }
 
-function MemberRow({ member, isMe, onRemoved, onRoleChanged }: { member: Member; isMe: boolean; onRemoved: () => void; onRoleChanged: (m: Member) => void }) {
+function MemberRow({ member, isMe, onRemoved, onRoleChanged, onRefused }: { member: Member; isMe: boolean; onRemoved: () => void; onRoleChanged: (m: Member) => void; onRefused: () => void }) {
   const remove = useMutation({ mutationFn: () => api<null>('DELETE', `/api/members/${seg(member.id)}`), onSuccess: onRemoved });
   const emailId = `member-${member.id}`;
   return (
@@ -143,7 +144,7 @@ function MemberRow({ member, isMe, onRemoved, onRoleChanged }: { member: Member;
       </td>
       <td>
         {/* Keyed by role: after a save (or another admin's change) the select starts from the stored role. */}
-        <MemberRoleEditor key={member.role} member={member} isMe={isMe} onChanged={onRoleChanged} />
+        <MemberRoleEditor key={member.role} member={member} isMe={isMe} onChanged={onRoleChanged} onRefused={onRefused} />
       </td>
       <td className="member-actions">
         {/* Not for yourself: removing your own membership would sign you out mid-page (another admin can). */}
