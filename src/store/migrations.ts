@@ -553,6 +553,18 @@ function m0016(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Which identifier fields were sent for each sync member (issue 19: the user page answers "why wasn't
+ * Ana synced?" after the payload holding the hashes is deleted): a bit per field, email 1, phone 2,
+ * idfa 4, gaid 8, written by the same set-based insert as the member. Null for earlier members.
+ * SQLite stores a value up to 127 in one byte plus one header byte: ~2 bytes a user.
+ */
+const m0017: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('sync_members').addColumn('fields', 'smallint').execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -572,6 +584,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0014_api_key_names_last_used': m0014,
       '0015_retention': m0015(dialect),
       '0016_launch_parts': m0016(dialect),
+      '0017_sync_member_fields': m0017,
     }),
   };
 }
