@@ -15,6 +15,9 @@ export interface Member {
   createdAt: number;
 }
 
+/** What a guarded member change did: the member as it is now (or was, when removed), or why nothing changed. */
+export type MemberChange = { ok: true; member: Member } | { ok: false; reason: 'not_found' | 'last_admin' };
+
 export interface NewSession {
   /** SHA-256 of the cookie token. */
   id: string;
@@ -44,8 +47,16 @@ export interface MemberQueries {
   getMember(workspaceId: string, id: string): Promise<Member | null>;
   /** The workspace's members, oldest first. */
   listMembers(workspaceId: string): Promise<Member[]>;
-  /** Removes the member with its sessions and links; false when it is not a member of this workspace. */
+  /** Removes the member with its sessions and links; false when it is not a member of this workspace. Unguarded: see `removeMember`. */
   deleteMember(workspaceId: string, id: string): Promise<boolean>;
+  /**
+   * Removes the member unless it is the workspace's last admin. Needs a transaction: it locks the
+   * workspace's row (PostgreSQL) or holds the write lock (SQLite, BEGIN IMMEDIATE) before it counts the
+   * admins, so two admins removing or demoting each other at once leave one admin.
+   */
+  removeMember(workspaceId: string, id: string): Promise<MemberChange>;
+  /** Gives the member this role unless that would demote the last admin. Needs a transaction; locks as `removeMember`. */
+  changeMemberRole(workspaceId: string, id: string, role: MemberRole): Promise<MemberChange>;
   /** Sets the password hash; false when the member is not of this workspace. */
   setMemberPassword(workspaceId: string, id: string, passwordHash: string): Promise<boolean>;
   insertSession(s: NewSession, now: number): Promise<void>;

@@ -576,6 +576,18 @@ const m0018: Migration = {
   },
 };
 
+/**
+ * Which identifier fields were sent for each sync member (issue 19: the user page answers "why wasn't
+ * Ana synced?" after the payload holding the hashes is deleted): a bit per field, email 1, phone 2,
+ * idfa 4, gaid 8, written by the same set-based insert as the member. Null for earlier members.
+ * SQLite stores a value up to 127 in one byte plus one header byte: ~2 bytes a user.
+ */
+const m0019: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('sync_members').addColumn('fields', 'smallint').execute();
+  },
+};
+
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -597,6 +609,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0016_launch_parts': m0016(dialect),
       '0017_event_names_index': m0017,
       '0018_canvas_version_saved_by': m0018,
+      '0019_sync_member_fields': m0019,
     }),
   };
 }

@@ -4,7 +4,7 @@
  * Guarantees are stated per method: "set-based" means a bounded number of statements per call,
  * whatever the number of rows.
  */
-import type { CanvasDefinition, CanvasStatus } from '../core/canvas.ts';
+import type { CanvasDefinition, CanvasStatus, SyncField } from '../core/canvas.ts';
 import type { IdentifierRows } from '../core/identifier-rows.ts';
 import type { AttributeQueries } from './attribute-port.ts';
 import type { JourneyQueries } from './journey-port.ts';
@@ -123,10 +123,12 @@ export interface ProfileEntry {
   exitedAt: number | null;
   /** Why a `failed` entry failed (a snake_case code, e.g. `template_too_deep`); null otherwise. */
   failureReason: string | null;
+  /** The canvas's name now (null if the canvas was deleted). */
+  canvasName: string | null;
 }
 
-/** One sync item of a profile, deliberately without its hashed identifiers. */
-export interface ProfileSyncItem {
+/** One sync item of a profile; of its hashed identifiers only a prefix, and only while the payload exists. */
+export interface ProfileSyncItem extends ProfileSyncAttempts {
   canvasId: string;
   stepId: string;
   advertiserId: string | null;
@@ -138,8 +140,31 @@ export interface ProfileSyncItem {
   settledAt: number | null;
 }
 
+/** How sending a sync item went so far, and which identifiers it carries (queries/user-history.ts). */
+export interface ProfileSyncAttempts {
+  /** Requests that failed and were retried. */
+  failedAttempts: number;
+  /** The last failure's reason while still pending. */
+  lastError: string | null;
+  /** When a pending item is next due to be sent. */
+  dueAt: number | null;
+  /** The identifier fields sent for this user (migration 0019); null for items written before it. */
+  fieldsSent: SyncField[] | null;
+  /** The first 8 hex digits of each hash while the item's payload exists (pending items); null once it is deleted. */
+  hashPrefixes: Partial<Record<SyncField, string>> | null;
+}
+
+/** One of a profile's recent events. */
+export interface ProfileEvent {
+  name: string;
+  time: number;
+  properties: Record<string, Json>;
+}
+
 /** A profile's history for the API (queries/user-history.ts). */
 export interface UserHistoryQueries {
+  /** The profile's latest events by time, newest first, at most `limit` (capped at 50). One indexed statement (events_profile_idx). */
+  listEventsOfProfile(workspaceId: string, externalId: string, limit?: number): Promise<ProfileEvent[]>;
   /** The profile's latest canvas entries, newest first, at most `limit` (capped at 100). One indexed statement. */
   listEntriesOfProfile(workspaceId: string, externalId: string, limit?: number): Promise<ProfileEntry[]>;
   /** The profile's latest sync items, newest first, at most `limit` (capped at 100). One indexed statement. */

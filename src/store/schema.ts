@@ -204,6 +204,8 @@ export interface SyncMembersTable {
   outcome: string | null;
   reason: string | null;
   settled_at: number | null;
+  /** The identifier fields sent, a bit each (core/sync-fields.ts); null before migration 0019. */
+  fields: number | null;
 }
 
 export interface SyncQueuesTable {

@@ -189,6 +189,7 @@ const ROUTES: Record<string, { valid(fx: Fixtures): Promise<ValidRequest> | Vali
   'GET /api/members': { valid: () => ({ url: '/api/members' }) },
   'POST /api/members': { valid: () => ({ url: '/api/members', body: { email: 'fuzz-member@example.com', role: 'viewer' } }), ok: [201] },
   'DELETE /api/members/{id}': { valid: () => ({ url: '/api/members/mb_none' }), ok: [404] },
+  'PATCH /api/members/{id}': { valid: () => ({ url: '/api/members/mb_none', body: { role: 'viewer' } }), ok: [404] },
   // API keys (issue 19): an API key gets 403 there, so these are fuzzed as the admin's session.
   'GET /api/api-keys': { valid: () => ({ url: '/api/api-keys' }), asSession: true },
   'POST /api/api-keys': { valid: () => ({ url: '/api/api-keys', body: { name: 'Fuzz key' } }), ok: [201], asSession: true },

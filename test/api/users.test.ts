@@ -230,9 +230,15 @@ describeEachStore('api: users', ({ store, url }) => {
   });
 
   describe('GET /api/users/{external_id}', () => {
-    it('answers the profile, its entries and its sync items, never a hash or an internal id', async () => {
+    it('answers the profile, its events, its entries and its sync items with the fields sent, never a whole hash or an internal id', async () => {
       const { id, key } = await api.workspace();
-      await track(key, { attributes: [{ external_id: 'hist', email: 'h@example.com', vip: true }] });
+      await track(key, {
+        attributes: [{ external_id: 'hist', email: 'h@example.com', vip: true }],
+        events: [
+          { external_id: 'hist', name: 'purchase', time: new Date(START - 60_000).toISOString(), properties: { sku: '<b>X</b>', amount: 12 } },
+          { external_id: 'hist', name: 'app_open', time: new Date(START - 1_000).toISOString() },
+        ],
+      });
       const profileId = Number((await store().getProfile(id, 'hist'))!.id);
       const entry = { workspace_id: id, version: 1, profile_id: profileId, external_id: 'hist', step_entered_at: START, exit_requested: 0, claim_count: 0 };
       await db
@@ -255,19 +261,35 @@ describeEachStore('api: users', ({ store, url }) => {
       // Their payloads (migration 0008), in the JSON form batches converted from sync items keep.
       const payloads = [{ profiles: [profileId], email: [HASH], phone: [HASH] }, { profiles: [profileId], idfa: [HASH] }];
       await db.insertInto('sync_payloads').values(batches.map((b, i) => ({ batch_id: Number(b.id), payload: Buffer.from(JSON.stringify(payloads[i])) }))).execute();
-      await db.insertInto('sync_members').values(batches.map((b) => ({ batch_id: Number(b.id), position: 0, profile_id: profileId, entry_id: 1 }))).execute();
+      // The synced add sent email and phone (bits 1, 2); the pending remove is from before migration 0019 (null).
+      await db.insertInto('sync_members').values(batches.map((b, i) => ({ batch_id: Number(b.id), position: 0, profile_id: profileId, entry_id: 1, fields: i === 0 ? 3 : null }))).execute();
+      await db.updateTable('sync_batches').set({ failed_attempts: 2, last_error: 'rate_limited', due_at: START + 30_000 }).where('id', '=', Number(batches[1]!.id)).execute();
 
       const res = await user(key, 'hist');
       expect(res.status).toBe(200);
       expect(res.body.canvas_entries).toEqual([
-        { canvas_id: 'cv_new', version: 2, step_id: 'wait', status: 'active', entered_at: TEST_START, exited_at: null, failure_reason: null },
-        { canvas_id: 'cv_old', version: 1, step_id: null, status: 'exited', entered_at: new Date(START - 2_000).toISOString(), exited_at: new Date(START - 1_000).toISOString(), failure_reason: null },
+        { canvas_id: 'cv_new', canvas_name: null, version: 2, step_id: 'wait', status: 'active', entered_at: TEST_START, exited_at: null, failure_reason: null },
+        { canvas_id: 'cv_old', canvas_name: null, version: 1, step_id: null, status: 'exited', entered_at: new Date(START - 2_000).toISOString(), exited_at: new Date(START - 1_000).toISOString(), failure_reason: null },
       ]);
       expect(res.body.sync_items).toEqual([
-        { canvas_id: 'cv_new', step_id: 'sync', advertiser_id: '7000000000000000001', audience_id: 'aud1', action: 'remove', outcome: 'pending', reason: null, created_at: TEST_START, settled_at: null },
-        { canvas_id: 'cv_new', step_id: 'sync', advertiser_id: '7000000000000000001', audience_id: 'aud1', action: 'add', outcome: 'synced', reason: null, created_at: new Date(START - 500).toISOString(), settled_at: TEST_START },
+        {
+          canvas_id: 'cv_new', step_id: 'sync', advertiser_id: '7000000000000000001', audience_id: 'aud1', action: 'remove', outcome: 'pending', reason: null, created_at: TEST_START, settled_at: null,
+          failed_attempts: 2, last_error: 'rate_limited', next_attempt_at: new Date(START + 30_000).toISOString(),
+          // Pending: its payload still exists, so the hash shows, truncated.
+          identifiers: { fields: null, hashes: { idfa: 'aaaaaaaa…' } },
+        },
+        {
+          canvas_id: 'cv_new', step_id: 'sync', advertiser_id: '7000000000000000001', audience_id: 'aud1', action: 'add', outcome: 'synced', reason: null, created_at: new Date(START - 500).toISOString(), settled_at: TEST_START,
+          failed_attempts: 0, last_error: null, next_attempt_at: null,
+          // Final: which fields were sent stays; the hashes are not read even though this payload was not pruned yet.
+          identifiers: { fields: ['email', 'phone'], hashes: null },
+        },
       ]);
-      expect(Object.keys(res.body)).toEqual(['profile', 'canvas_entries', 'sync_items']);
+      expect(res.body.events).toEqual([
+        { name: 'app_open', time: new Date(START - 1_000).toISOString(), properties: {} },
+        { name: 'purchase', time: new Date(START - 60_000).toISOString(), properties: { sku: '<b>X</b>', amount: 12 } },
+      ]);
+      expect(Object.keys(res.body).sort()).toEqual(['canvas_entries', 'events', 'profile', 'sync_items']);
       const text = JSON.stringify(res.body);
       for (const leak of [HASH, 'sha256', 'payload', 'batch', 'workspace', 'profile_id', '"id"']) expect(text).not.toContain(leak);
     });

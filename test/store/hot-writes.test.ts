@@ -65,8 +65,8 @@ describeEachStore('store: multi-row inserts with shared columns', ({ store }) =>
     expect(await store().countEntries('ws_fp', 'cv_fp2')).toEqual({ entries: 2, users: 2, exited: 2 });
     const entries = await store().listEntriesOfProfile('ws_fp', 'fp-5', 10);
     expect(entries).toEqual([
-      { canvasId: 'cv_fp2', version: 1, stepId: null, status: 'exited', enteredAt: NOW + 2, exitedAt: NOW, failureReason: null },
-      { canvasId: 'cv_fp', version: 2, stepId: null, status: 'exited', enteredAt: NOW + 1, exitedAt: NOW, failureReason: null },
+      { canvasId: 'cv_fp2', version: 1, stepId: null, status: 'exited', enteredAt: NOW + 2, exitedAt: NOW, failureReason: null, canvasName: null },
+      { canvasId: 'cv_fp', version: 2, stepId: null, status: 'exited', enteredAt: NOW + 1, exitedAt: NOW, failureReason: null, canvasName: null },
     ]);
     expect(new Set([...all, ...part].map((e) => e.id)).size).toBe(1_202);
   });

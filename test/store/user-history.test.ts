@@ -36,10 +36,21 @@ describeEachStore('store: user history', ({ store, url }) => {
     await db?.destroy();
   });
 
+  it('lists the latest 50 events of a profile by time, newest first, in its workspace only', async () => {
+    await store().insertEvents('ws_h', Array.from({ length: 60 }, (_, i) => ({ externalId: 'u', name: `e${i}`, time: NOW + i * 1000, properties: { i } })), NOW);
+    await store().insertEvents('ws_other', [{ externalId: 'u', name: 'theirs', time: NOW + 999_999, properties: {} }], NOW);
+    const events = await store().listEventsOfProfile('ws_h', 'u');
+    expect(events).toHaveLength(50);
+    expect(events[0]).toEqual({ name: 'e59', time: NOW + 59_000, properties: { i: 59 } });
+    expect(events[49]!.name).toBe('e10');
+    expect((await store().listEventsOfProfile('ws_other', 'u')).map((e) => e.name)).toEqual(['theirs']);
+    expect(await store().listEventsOfProfile('ws_h', 'nobody')).toEqual([]);
+  });
+
   it('lists the latest 100 entries of a profile, newest first, in its workspace only', async () => {
     const entries = await store().listEntriesOfProfile('ws_h', 'u');
     expect(entries).toHaveLength(100);
-    expect(entries[0]).toEqual({ canvasId: 'cv_119', version: 1, stepId: 's', status: 'exited', enteredAt: NOW + 119, exitedAt: NOW + 120, failureReason: null });
+    expect(entries[0]).toEqual({ canvasId: 'cv_119', canvasName: null, version: 1, stepId: 's', status: 'exited', enteredAt: NOW + 119, exitedAt: NOW + 120, failureReason: null });
     expect(entries[99]!.canvasId).toBe('cv_20');
     expect(await store().listEntriesOfProfile('ws_h', 'u', 3)).toHaveLength(3);
     expect(await store().listEntriesOfProfile('ws_h', 'u', 5_000)).toHaveLength(100);
@@ -60,6 +71,11 @@ describeEachStore('store: user history', ({ store, url }) => {
       reason: 'retry_window_elapsed',
       createdAt: NOW + 104,
       settledAt: NOW + 104,
+      failedAttempts: 0,
+      lastError: null,
+      dueAt: null,
+      fieldsSent: null,
+      hashPrefixes: null,
     });
     expect((await store().listSyncItemsOfProfile('ws_other', 'u')).map((i) => [i.canvasId, i.settledAt])).toEqual([['cv_theirs', null]]);
   });

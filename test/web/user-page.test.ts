@@ -159,6 +159,9 @@ describe.skipIf(browserMissing !== null)(`web: the user page${browserMissing ? `
       expect(await item.getByRole('cell').nth(4).textContent()).toBe(`${AUDIENCE}in Acme US`);
       expect(await item.getByRole('cell').nth(5).textContent()).toBe('Add to audience');
       expect(await item.getByRole('cell').nth(7).locator('time').count()).toBe(1);
+      expect(await item.getByRole('cell').nth(8).textContent()).toBe('No failed attempts');
+      // Which identifier was sent stays after the outcome is final; the hashes do not, and the page says so.
+      expect(await item.getByRole('cell').nth(9).textContent()).toMatch(/^email\s+Hashes are not kept once the outcome is final\.$/);
       expect(dialogs).toEqual([]);
       await checkA11y(page);
       await screenshot(page, 'user');
@@ -174,6 +177,7 @@ describe.skipIf(browserMissing !== null)(`web: the user page${browserMissing ? `
       const notSynced = syncTable(page).getByRole('row').filter({ has: page.getByRole('link', { name: CANVAS }) });
       await notSynced.getByRole('cell', { name: 'Not synced', exact: true }).waitFor();
       expect(await notSynced.getByRole('cell').nth(3).textContent()).toMatch(/^missing_fields: none of the fields this step sends \(email, phone, IDFA, GAID\) was present and usable/);
+      expect(await notSynced.getByRole('cell').nth(9).textContent()).toBe('None (no usable identifier)');
       expect(await attribute(page, 'Email')).toBe('Not set');
       expect(await attribute(page, 'Phone')).not.toBe('Not set');
       expect(await page.getByText('No custom attributes.').count()).toBe(1);

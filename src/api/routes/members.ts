@@ -1,6 +1,6 @@
 /**
  * Members of the workspace (spec §8, the members page): list, invite (a one-time sign-in link, 24 h),
- * remove. Admins only. The link is answered as a path with the token in its fragment; the dashboard
+ * change a member's role, remove. Admins only; the last admin is never removed or demoted. The link is answered as a path with the token in its fragment; the dashboard
  * shows it on its own origin.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -59,12 +59,34 @@ export const memberRoutes: FastifyPluginAsync<ApiDeps & { members: MemberService
       },
     },
     async (req, reply) => {
-      const all = await store.listMembers(req.workspaceId);
-      const target = all.find((m) => m.id === req.params.id);
-      if (!target) throw new NotFoundError('not_found', `no member ${req.params.id}`);
-      if (target.role === 'admin' && all.filter((m) => m.role === 'admin').length === 1) throw new ConflictError('last_admin', 'the workspace would have no admin left; make another admin first');
-      if (!(await store.deleteMember(req.workspaceId, target.id))) throw new NotFoundError('not_found', `no member ${req.params.id}`);
+      const done = await store.transaction((tx) => tx.removeMember(req.workspaceId, req.params.id));
+      if (!done.ok) refuse(done.reason, req.params.id, 'removed');
       return reply.code(204).send();
     },
   );
+
+  app.patch<{ Params: { id: string }; Body: { role: MemberRole } }>(
+    '/api/members/:id',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: "Change a member's role; the last admin cannot be demoted",
+        tags,
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } },
+        body: { type: 'object', required: ['role'], additionalProperties: false, properties: { role: { type: 'string', enum: [...ROLES] } } },
+        response: { 200: MemberAnswer, ...errorResponses(400, 401, 403, 404, 409, 415) },
+      },
+    },
+    async (req) => {
+      const done = await store.transaction((tx) => tx.changeMemberRole(req.workspaceId, req.params.id, req.body.role));
+      if (!done.ok) refuse(done.reason, req.params.id, 'demoted');
+      return toJson(done.member);
+    },
+  );
 };
+
+/** A refused member change, in words. */
+function refuse(reason: 'not_found' | 'last_admin', id: string, what: 'removed' | 'demoted'): never {
+  if (reason === 'not_found') throw new NotFoundError('not_found', `no member ${id}`);
+  throw new ConflictError('last_admin', `the last admin cannot be ${what} (the workspace would have no admin left); make another member admin first`);
+}

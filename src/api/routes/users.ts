@@ -1,6 +1,6 @@
 /**
  * Users (spec §4): `POST /api/users/track` (Braze's /users/track shape) and
- * `GET /api/users/{external_id}` (profile, canvas entries, sync items). Scoped by the workspace of
+ * `GET /api/users/{external_id}` (profile, recent events, canvas entries, sync items). Scoped by the workspace of
  * the API key; another workspace's user is simply not found.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import { EventTime, MAX_OBJECTS_PER_REQUEST, NO_NUL_PATTERN, parseAttributesObject, parseEventObject, TrackBody } from '../../ingest/objects.ts';
 import { writeTrack } from '../../ingest/track.ts';
-import type { NewEvent, Profile, ProfileEntry, ProfilePatch, ProfileSyncItem } from '../../store/port.ts';
+import type { NewEvent, Profile, ProfileEntry, ProfileEvent, ProfilePatch, ProfileSyncItem } from '../../store/port.ts';
 import type { ApiDeps } from '../deps.ts';
 import { TooLargeError } from '../errors.ts';
 import { errorResponses } from '../openapi.ts';
@@ -54,11 +54,27 @@ const nullableString = { type: 'string', nullable: true } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullableDateTime = { type: 'string', format: 'date-time', nullable: true } as const;
 
-/** What a user looks like from outside: never the internal id, never a hashed identifier. */
+const HashPrefixes = {
+  type: 'object',
+  nullable: true,
+  description: "The first 8 hex digits of each SHA-256 sent, then '…', while the item's payload exists (pending items); null once its outcome is final and the hashes are deleted",
+  properties: { email: { type: 'string' }, phone: { type: 'string' }, idfa: { type: 'string' }, gaid: { type: 'string' } },
+} as const;
+
+/** What a user looks like from outside: never the internal id, never a whole hashed identifier. */
 const UserAnswer = {
   type: 'object',
-  required: ['profile', 'canvas_entries', 'sync_items'],
+  required: ['profile', 'events', 'canvas_entries', 'sync_items'],
   properties: {
+    events: {
+      type: 'array',
+      description: 'The latest 50 events by time, newest first',
+      items: {
+        type: 'object',
+        required: ['name', 'time', 'properties'],
+        properties: { name: { type: 'string' }, time: dateTime, properties: { type: 'object', additionalProperties: true } },
+      },
+    },
     profile: {
       type: 'object',
       required: ['external_id', 'email', 'phone', 'first_name', 'last_name', 'country', 'language', 'idfa', 'gaid', 'ads_tracking_enabled', 'custom', 'created_at', 'updated_at'],
@@ -83,11 +99,12 @@ const UserAnswer = {
       description: 'The latest 100 entries, newest first',
       items: {
         type: 'object',
-        required: ['canvas_id', 'version', 'step_id', 'status', 'entered_at', 'exited_at', 'failure_reason'],
+        required: ['canvas_id', 'canvas_name', 'version', 'step_id', 'status', 'entered_at', 'exited_at', 'failure_reason'],
         properties: {
           canvas_id: { type: 'string' },
+          canvas_name: { type: 'string', nullable: true, description: "the canvas's name now; null if it was deleted" },
           version: { type: 'integer' },
-          step_id: nullableString,
+          step_id: { type: 'string', nullable: true, description: 'the step the user is in (active) or where they left' },
           status: { type: 'string', description: 'active, exited or failed' },
           entered_at: dateTime,
           exited_at: nullableDateTime,
@@ -100,7 +117,7 @@ const UserAnswer = {
       description: 'The latest 100 audience_sync items, newest first, with outcome and reason',
       items: {
         type: 'object',
-        required: ['canvas_id', 'step_id', 'advertiser_id', 'audience_id', 'action', 'outcome', 'reason', 'created_at', 'settled_at'],
+        required: ['canvas_id', 'step_id', 'advertiser_id', 'audience_id', 'action', 'outcome', 'reason', 'created_at', 'settled_at', 'failed_attempts', 'last_error', 'next_attempt_at', 'identifiers'],
         properties: {
           canvas_id: { type: 'string' },
           step_id: { type: 'string' },
@@ -109,8 +126,19 @@ const UserAnswer = {
           action: { type: 'string' },
           outcome: { type: 'string', enum: ['pending', 'synced', 'not_synced', 'errored'] },
           reason: nullableString,
-          created_at: dateTime,
-          settled_at: nullableDateTime,
+          created_at: { ...dateTime, description: 'when the user entered the step' },
+          settled_at: { ...nullableDateTime, description: 'when the outcome became final' },
+          failed_attempts: { type: 'integer', description: 'requests that failed and were retried' },
+          last_error: { ...nullableString, description: "a pending item's last failure" },
+          next_attempt_at: { ...nullableDateTime, description: 'when a pending item is next sent' },
+          identifiers: {
+            type: 'object',
+            required: ['fields', 'hashes'],
+            properties: {
+              fields: { type: 'array', nullable: true, items: { type: 'string', enum: ['email', 'phone', 'idfa', 'gaid'] }, description: 'the identifier fields sent for this user (empty: none usable); null for items older than this record' },
+              hashes: HashPrefixes,
+            },
+          },
         },
       },
     },
@@ -180,11 +208,12 @@ export const usersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (req) => {
       const profile = await deps.store.getProfile(req.workspaceId, req.params.external_id);
       if (!profile) throw new NotFoundError('user_not_found', 'no user with this external_id in this workspace');
-      const [entries, items] = await Promise.all([
+      const [events, entries, items] = await Promise.all([
+        deps.store.listEventsOfProfile(req.workspaceId, profile.externalId),
         deps.store.listEntriesOfProfile(req.workspaceId, profile.externalId),
         deps.store.listSyncItemsOfProfile(req.workspaceId, profile.externalId),
       ]);
-      return { profile: profileView(profile), canvas_entries: entries.map(entryView), sync_items: items.map(syncItemView) };
+      return { profile: profileView(profile), events: events.map(eventView), canvas_entries: entries.map(entryView), sync_items: items.map(syncItemView) };
     },
   );
 };
@@ -227,8 +256,11 @@ function profileView(p: Profile) {
   };
 }
 
+const eventView = (e: ProfileEvent) => ({ name: e.name, time: iso(e.time), properties: e.properties });
+
 const entryView = (e: ProfileEntry) => ({
   canvas_id: e.canvasId,
+  canvas_name: e.canvasName,
   version: e.version,
   step_id: e.stepId,
   status: e.status,
@@ -247,4 +279,11 @@ const syncItemView = (s: ProfileSyncItem) => ({
   reason: s.reason,
   created_at: iso(s.createdAt),
   settled_at: isoOrNull(s.settledAt),
+  failed_attempts: s.failedAttempts,
+  last_error: s.lastError,
+  next_attempt_at: isoOrNull(s.dueAt),
+  identifiers: {
+    fields: s.fieldsSent,
+    hashes: s.hashPrefixes && Object.fromEntries(Object.entries(s.hashPrefixes).map(([f, prefix]) => [f, `${prefix}…`])),
+  },
 });

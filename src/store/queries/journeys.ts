@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { HashedRow } from '../../core/digest-rows.ts';
+import { fieldsMask } from '../../core/sync-fields.ts';
 import type { Entry, EntryUpdate, JourneyQueries, NewEntry, NewSyncGroup, NewSyncItem, StepCountDelta, SyncItemShared } from '../journey-port.ts';
 import type { Json } from '../port.ts';
 import type { EntriesTable } from '../schema.ts';
@@ -11,7 +12,7 @@ type EntryRow = Selectable<EntriesTable>;
 const ENTRY_COLUMNS = ['workspace_id', 'canvas_id', 'version', 'profile_id', 'external_id', 'step_id', 'status', 'due_at', 'step_entered_at', 'entered_at', 'exited_at', 'context', 'dispatch_id', 'failure_reason'];
 const SYNC_BATCH_COLUMNS = ['workspace_id', 'canvas_id', 'step_id', 'queue_id', 'advertiser_id', 'audience_id', 'action', 'outcome', 'reason', 'created_at', 'due_at', 'settled_at', 'failed_attempts', 'last_error', 'size', 'overridden'];
 const SYNC_PAYLOAD_COLUMNS = ['batch_id', 'payload'];
-const SYNC_MEMBER_COLUMNS = ['batch_id', 'position', 'profile_id', 'entry_id'];
+const SYNC_MEMBER_COLUMNS = ['batch_id', 'position', 'profile_id', 'entry_id', 'fields'];
 /** Members per batch at most: a TikTok request's rows, so a launch chunk's batch is sent whole. */
 const MAX_BATCH = 10_000;
 
@@ -448,13 +449,16 @@ async function writeSyncBatches(ctx: QueryContext, batches: readonly BatchToWrit
     const position = new Array<number>(total);
     const profile = new Array<number>(total);
     const entry = new Array<number>(total);
+    const fields = new Array<number>(total);
     let at = 0;
     batches.forEach((b, k) => {
+      const sent = sentFields(b);
       for (let i = 0; i < b.size; i++, at++) {
         batch[at] = batchIds[k]!;
         position[at] = i;
         profile[at] = b.profileId(i);
         entry[at] = b.entryId(i);
+        fields[at] = sent.length === 0 ? 0 : fieldsMask(sent, b.hashes(i));
       }
     });
     await insertUnnest(ctx, 'sync_members', [
@@ -462,14 +466,19 @@ async function writeSyncBatches(ctx: QueryContext, batches: readonly BatchToWrit
       ['position', 'integer', position],
       ['profile_id', 'bigint', profile],
       ['entry_id', 'bigint', entry],
+      ['fields', 'smallint', fields],
     ], total);
     return;
   }
   for (let k = 0; k < batches.length; k++) {
     const b = batches[k]!;
-    await insertRows(ctx, 'sync_members', SYNC_MEMBER_COLUMNS, members[k]!, (i, p) => void p.push(batchIds[k], i, b.profileId(i), b.entryId(i)));
+    const sent = sentFields(b);
+    await insertRows(ctx, 'sync_members', SYNC_MEMBER_COLUMNS, members[k]!, (i, p) => void p.push(batchIds[k], i, b.profileId(i), b.entryId(i), sent.length === 0 ? 0 : fieldsMask(sent, b.hashes(i))));
   }
 }
+
+/** The fields a batch sends: none when it was written final (nothing to send). */
+const sentFields = (b: BatchToWrite) => (b.shared.outcome === 'pending' ? b.shared.fields : []);
 
 /** The sender queue of every pending item's group, created on first use (a few groups per batch). */
 async function queueIds(db: QueryContext['db'], rows: readonly SyncItemShared[], now: number): Promise<Map<string, number>> {

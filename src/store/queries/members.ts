@@ -1,10 +1,31 @@
-import type { MemberQueries, Member, MemberRole, SessionRecord } from '../member-port.ts';
+import { sql } from 'kysely';
+import type { MemberChange, MemberQueries, Member, MemberRole, SessionRecord } from '../member-port.ts';
 import type { QueryContext } from './context.ts';
 
 type MemberRow = { id: string; workspace_id: string; email: string; role: string; password_hash: string | null; created_at: number };
 
-export function memberQueries({ db }: QueryContext): MemberQueries {
-  return {
+export function memberQueries({ db, dialect }: QueryContext): MemberQueries {
+  /**
+   * The member, read after the workspace is locked for member changes, and how many other admins
+   * exist. PostgreSQL (READ COMMITTED) would let two transactions each see the other admin and both
+   * write, so the workspace row is taken FOR UPDATE first: the second waits and then sees the first's
+   * change. SQLite's BEGIN IMMEDIATE already serialises writers.
+   */
+  async function lockedTarget(workspaceId: string, id: string): Promise<{ member: Member; otherAdmins: number } | null> {
+    if (dialect === 'postgres') await sql`select id from workspaces where id = ${workspaceId} for update`.execute(db);
+    const row = await db.selectFrom('members').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    const others = await db
+      .selectFrom('members')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .where('role', '=', 'admin')
+      .where('id', '<>', id)
+      .executeTakeFirstOrThrow();
+    return { member: toMember(row), otherAdmins: Number(others.n) };
+  }
+
+  const queries: MemberQueries = {
     async countMembers() {
       const row = await db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
@@ -40,6 +61,20 @@ export function memberQueries({ db }: QueryContext): MemberQueries {
       await db.deleteFrom('sign_in_links').where('member_id', 'in', owned).execute();
       const gone = await db.deleteFrom('members').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
       return Number(gone.numDeletedRows) > 0;
+    },
+    async removeMember(workspaceId, id): Promise<MemberChange> {
+      const t = await lockedTarget(workspaceId, id);
+      if (!t) return { ok: false, reason: 'not_found' };
+      if (t.member.role === 'admin' && t.otherAdmins === 0) return { ok: false, reason: 'last_admin' };
+      await queries.deleteMember(workspaceId, id);
+      return { ok: true, member: t.member };
+    },
+    async changeMemberRole(workspaceId, id, role): Promise<MemberChange> {
+      const t = await lockedTarget(workspaceId, id);
+      if (!t) return { ok: false, reason: 'not_found' };
+      if (t.member.role === 'admin' && role !== 'admin' && t.otherAdmins === 0) return { ok: false, reason: 'last_admin' };
+      await db.updateTable('members').set({ role }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+      return { ok: true, member: { ...t.member, role } };
     },
     async setMemberPassword(workspaceId, id, passwordHash) {
       const done = await db.updateTable('members').set({ password_hash: passwordHash }).where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
@@ -96,6 +131,7 @@ export function memberQueries({ db }: QueryContext): MemberQueries {
       return row ? toMember(row) : null;
     },
   };
+  return queries;
 }
 
 function toMember(r: MemberRow): Member {

@@ -157,6 +157,11 @@ export interface UserSyncItem {
   reason: string | null;
   created_at: string;
   settled_at: string | null;
+  failed_attempts: number;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  /** Fields sent (null: not recorded, older items); hashes truncated, only while the payload exists. */
+  identifiers: { fields: string[] | null; hashes: Record<string, string> | null };
 }
 
 export interface UserHistory {

@@ -1,6 +1,6 @@
 /**
  * Members of the workspace (spec §8 "members"): who can sign in and with which role, Invite member (a
- * one-time sign-in link, shown once), Remove. Admins only: the API answers 403 to anyone else, so for
+ * one-time sign-in link, shown once), a role per member (MemberRoleEditor), Remove. Admins only: the API answers 403 to anyone else, so for
  * them the page says so without asking it.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -11,6 +11,7 @@ import { ConfirmAction } from '../components/ConfirmAction.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { usePageTitle } from '../components/usePageTitle.ts';
 import { can, useSignedIn } from '../session.tsx';
+import { MemberRoleEditor } from './MemberRoleEditor.tsx';
 import { InviteForm, ROLE_WORD, SignInLink } from './MembersInvite.tsx';
 import './members.css';
 
@@ -36,6 +37,7 @@ function MembersAdmin({ me }: { me: string }) {
   const [inviting, setInviting] = useState(false);
   const [invitation, setInvitation] = useState<Invitation | null>(null);
   const [removed, setRemoved] = useState<string | null>(null);
+  const [roleChanged, setRoleChanged] = useState<Member | null>(null);
   const inviteButton = useRef<HTMLButtonElement>(null);
 
   const invited = (i: Invitation) => {
@@ -80,7 +82,14 @@ function MembersAdmin({ me }: { me: string }) {
           </button>
         </p>
       )}
-      <div role="status">{removed ? <p className="alert ok">Removed {removed}. Their sessions and unused sign-in links no longer work.</p> : null}</div>
+      <div role="status">
+        {removed ? <p className="alert ok">Removed {removed}. Their sessions and unused sign-in links no longer work.</p> : null}
+        {roleChanged ? (
+          <p className="alert ok">
+            {roleChanged.email} is now {ROLE_WORD[roleChanged.role]}.
+          </p>
+        ) : null}
+      </div>
       {members.isPending ? <p className="loading">Loading…</p> : null}
       <ErrorAlert error={members.error} prefix="The members could not be loaded" />
       {members.data ? (
@@ -102,8 +111,15 @@ function MembersAdmin({ me }: { me: string }) {
                   key={m.id}
                   member={m}
                   isMe={m.email.toLowerCase() === me.toLowerCase()}
+                  onRefused={() => void client.invalidateQueries({ queryKey: MEMBERS_KEY })}
+                  onRoleChanged={(changed) => {
+                    setRoleChanged(changed);
+                    setRemoved(null);
+                    void client.invalidateQueries({ queryKey: MEMBERS_KEY });
+                  }}
                   onRemoved={() => {
                     setRemoved(m.email);
+                    setRoleChanged(null);
                     setInvitation(null);
                     void client.invalidateQueries({ queryKey: MEMBERS_KEY });
                   }}
@@ -117,7 +133,7 @@ function MembersAdmin({ me }: { me: string }) {
   );
 }
 
-function MemberRow({ member, isMe, onRemoved }: { member: Member; isMe: boolean; onRemoved: () => void }) {
+function MemberRow({ member, isMe, onRemoved, onRoleChanged, onRefused }: { member: Member; isMe: boolean; onRemoved: () => void; onRoleChanged: (m: Member) => void; onRefused: () => void }) {
   const remove = useMutation({ mutationFn: () => api<null>('DELETE', `/api/members/${seg(member.id)}`), onSuccess: onRemoved });
   const emailId = `member-${member.id}`;
   return (
@@ -126,7 +142,10 @@ function MemberRow({ member, isMe, onRemoved }: { member: Member; isMe: boolean;
         <EmailText email={member.email} />
         {isMe ? <small> (you)</small> : null}
       </td>
-      <td>{ROLE_WORD[member.role]}</td>
+      <td>
+        {/* Keyed by role: after a save (or another admin's change) the select starts from the stored role. */}
+        <MemberRoleEditor key={member.role} member={member} isMe={isMe} onChanged={onRoleChanged} onRefused={onRefused} />
+      </td>
       <td className="member-actions">
         {/* Not for yourself: removing your own membership would sign you out mid-page (another admin can). */}
         {isMe ? null : (

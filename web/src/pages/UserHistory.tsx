@@ -162,6 +162,8 @@ function SyncItems({ items, canvases }: { items: UserSyncItem[]; canvases: Canva
                 <th scope="col">Action</th>
                 <th scope="col">Entered the step</th>
                 <th scope="col">Settled</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Identifiers sent</th>
               </tr>
             </thead>
             <tbody>
@@ -190,6 +192,19 @@ function SyncItems({ items, canvases }: { items: UserSyncItem[]; canvases: Canva
                     </td>
                     <td>
                       <When iso={item.settled_at} />
+                    </td>
+                    <td>
+                      {item.failed_attempts === 0 ? 'No failed attempts' : `${item.failed_attempts} failed`}
+                      {item.last_error ? ` (last: ${item.last_error})` : ''}
+                      {item.next_attempt_at ? (
+                        <>
+                          {' '}
+                          next <When iso={item.next_attempt_at} />
+                        </>
+                      ) : null}
+                    </td>
+                    <td className="identifiers-cell">
+                      <Identifiers identifiers={item.identifiers} />
                     </td>
                   </tr>
                 );
@@ -236,6 +251,25 @@ function AudienceText({ item, names }: { item: UserSyncItem; names: AudienceName
     <>
       <span className="audience-name">{name ?? `Audience ${item.audience_id}`}</span>
       <small className="cell-note">{name === null ? `not in ${account} any more` : `in ${account}`}</small>
+    </>
+  );
+}
+
+/** Which fields were sent and, while the payload is kept, each hash's first 8 hex digits. */
+function Identifiers({ identifiers }: { identifiers: UserSyncItem['identifiers'] }) {
+  const { fields, hashes } = identifiers;
+  if (fields === null && hashes === null) return <span className="unset">Not recorded</span>;
+  if (fields !== null && fields.length === 0) return <span className="unset">None (no usable identifier)</span>;
+  const names = fields ?? Object.keys(hashes ?? {});
+  return (
+    <>
+      {names.map((f) => (
+        <span key={f} className="identifier">
+          {f}
+          {hashes?.[f] ? <code> {hashes[f]}</code> : null}{' '}
+        </span>
+      ))}
+      {hashes === null ? <small className="unset"> Hashes are not kept once the outcome is final.</small> : null}
     </>
   );
 }
