@@ -264,9 +264,9 @@ describe.skipIf(browserMissing !== null)(`web: the canvas builder's graph${brows
       await page.getByRole('region', { name: 'Step delay · Delay' }).waitFor();
       expect(await split.getByLabel('If no').inputValue()).toBe('delay');
 
-      // Delay's card has the focus: Tab to its Next step select (past its Seconds field).
+      // Delay's card has the focus: Tab to its Next step select (past its Wait unit).
       const delay = page.getByRole('region', { name: 'Step delay · Delay' });
-      await delay.getByLabel('Seconds').focus();
+      await delay.getByLabel('Wait unit').focus();
       await keys('Tab');
       expect(await focusedName(page)).toContain('Exit the canvas');
       // Its If yes: the split's yes branch is chosen from the split card by keyboard.

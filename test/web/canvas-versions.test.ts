@@ -47,13 +47,16 @@ describe.skipIf(browserMissing !== null)(`web: versions, the JSON view and valid
     try {
       await page.goto(`/canvases/${id}`);
       const wait = page.getByRole('region', { name: 'Step wait · Delay' });
-      await wait.getByLabel('Seconds').waitFor();
+      const waitFor = wait.getByLabel('Wait', { exact: true });
+      await waitFor.waitFor();
+      // The delay in seconds, so that what is typed is the stored number.
+      await wait.getByLabel('Wait unit').selectOption('seconds');
 
       // Validation as you edit: the reason appears on the step, calmly, and goes once fixed.
-      await wait.getByLabel('Seconds').fill('');
+      await waitFor.fill('');
       await wait.getByText('delay needs seconds').waitFor();
       expect(await wait.getByRole('alert').count()).toBe(0);
-      await wait.getByLabel('Seconds').fill('60');
+      await waitFor.fill('60');
       await wait.getByText('delay needs seconds').waitFor({ state: 'detached' });
 
       // The JSON view: a canvas with an Audience Sync step, applied, shows the connection's reason at the top.
@@ -109,7 +112,8 @@ describe.skipIf(browserMissing !== null)(`web: versions, the JSON view and valid
       expect((await admin.call('POST', '/api/canvas/trigger/send', { canvas_id: id, recipients: [{ external_user_id: 'early-bird' }] })).status).toBe(201);
 
       // The active canvas is edited and saved as version 2; the user inside stays on version 1.
-      await wait.getByLabel('Seconds').fill('120');
+      await wait.getByLabel('Wait unit').selectOption('seconds');
+      await waitFor.fill('120');
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByRole('status').filter({ hasText: 'Saved as version 2: users already in the canvas finish on version 1' }).waitFor();
       const versions = page.getByRole('table', { name: 'Versions' });
